@@ -1,1 +1,24 @@
-export {};
+export { Database, type DatabaseOptions } from './database.js';
+export { StorageError, type StorageErrorCode, isStorageError } from './errors.js';
+export { type Label, type LabelSet, canonicalLabels, labelsToObject, objectToLabels, seriesKey } from './labels.js';
+export {
+  type CompiledMatcher,
+  type LabelMatcher,
+  MAX_REGEX_LENGTH,
+  type MatchType,
+  assertNever,
+  compileMatcher,
+} from './matchers.js';
+export {
+  type AppendOptions,
+  type AppendRejection,
+  type AppendResult,
+  type CardinalityStats,
+  type MetricMetadata,
+  MetricStore,
+  type MetricStoreOptions,
+  type SeriesData,
+  type SeriesSamples,
+} from './metric-store.js';
+export { type ApiKeyRecord, type KeyScope, ResourceStore, type Tenant } from './resource-store.js';
+export { type IndexedSeries, TenantSeriesIndex, labelValue } from './series-index.js';

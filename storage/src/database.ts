@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { StorageError } from './errors.js';
+import { migrate } from './schema.js';
+
+/** Options for {@link openDatabase}. */
+export interface DatabaseOptions {
+  /** Folder holding `vigil.duckdb` and its WAL; created when missing. */
+  dataDir: string;
+  /** DuckDB buffer pool limit, e.g. `"512MB"`. @default "512MB" */
+  memoryLimit?: string;
+  /** DuckDB worker threads. @default 2 */
+  threads?: number;
+  /** Connections kept for concurrent reads. @default 4 */
+  readConnections?: number;
+}
+
+/**
+ * One embedded DuckDB database with the connections Vigil uses: one writer (all ingest commits
+ * go through it, serialised), one for background maintenance (compaction, retention), and a small
+ * pool for reads. After the schema is migrated the database is locked down: no external file or
+ * network access, no extension installs, configuration frozen (user input never reaches SQL, but a
+ * mistake must still not become file access).
+ */
+export class Database {
+  private readonly readers: DuckDBConnection[];
+  private nextReader = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    /** The connection every ingest commit runs on. */
+    readonly writer: DuckDBConnection,
+    /** The connection background maintenance runs on. */
+    readonly maintenance: DuckDBConnection,
+    readers: DuckDBConnection[],
+    /** Path of the database file. */
+    readonly path: string,
+  ) {
+    this.readers = readers;
+  }
+
+  /** Opens (creating if needed) the database in `options.dataDir`, migrates and locks it down. */
+  static async open(options: DatabaseOptions): Promise<Database> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const path = join(options.dataDir, 'vigil.duckdb');
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, {
+        memory_limit: options.memoryLimit ?? '512MB',
+        threads: String(options.threads ?? 2),
+        temp_directory: join(options.dataDir, 'tmp'),
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+        allow_community_extensions: 'false',
+      });
+    } catch (err) {
+      throw new StorageError('storage_unavailable', `cannot open database ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const writer = await instance.connect();
+    await migrate(writer);
+    await writer.run('SET enable_external_access = false');
+    await writer.run('SET lock_configuration = true');
+    const maintenance = await instance.connect();
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < (options.readConnections ?? 4); i++) readers.push(await instance.connect());
+    return new Database(instance, writer, maintenance, readers, path);
+  }
+
+  /** A connection for a read-only query (round-robin over the pool). */
+  reader(): DuckDBConnection {
+    if (this.closed) throw new StorageError('storage_closed', 'storage is closed');
+    const c = this.readers[this.nextReader % this.readers.length]!;
+    this.nextReader++;
+    return c;
+  }
+
+  /** Whether {@link close} has been called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Checkpoints the WAL into the database file. */
+  async checkpoint(): Promise<void> {
+    await this.maintenance.run('CHECKPOINT');
+  }
+
+  /** Checkpoints and closes every connection and the instance. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.writer.run('CHECKPOINT');
+    } catch {
+      // A failed checkpoint leaves the WAL in place; it is replayed on the next open.
+    }
+    for (const c of [this.writer, this.maintenance, ...this.readers]) c.closeSync();
+    this.instance.closeSync();
+  }
+}

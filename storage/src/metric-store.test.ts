@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Database } from './database.js';
+import { type Label, objectToLabels } from './labels.js';
+import { MetricStore } from './metric-store.js';
+
+const L = (o: Record<string, string>): Label[] => objectToLabels(o);
+
+describe('MetricStore', () => {
+  let dir: string;
+  let db: Database;
+  let store: MetricStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-store-'));
+    db = await Database.open({ dataDir: dir, memoryLimit: '256MB' });
+    store = await MetricStore.open(db);
+  });
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads back appended samples sorted by time', async () => {
+    const r = await store.append('t1', [
+      { labels: L({ __name__: 'up', job: 'a' }), timestampsMs: [2000, 1000], values: [2, 1] },
+      { labels: L({ __name__: 'up', job: 'b' }), timestampsMs: [1000], values: [5] },
+    ]);
+    expect(r).toEqual({ samplesWritten: 3, seriesCreated: 2, rejected: [] });
+    const series = store.selectSeries('t1', [{ name: 'job', type: '=', value: 'a' }]);
+    const data = await store.readSamples(series, 0, 10_000);
+    expect(data).toHaveLength(1);
+    expect([...data[0]!.timestampsMs]).toEqual([1000, 2000]);
+    expect([...data[0]!.values]).toEqual([1, 2]);
+  });
+
+  it('keeps tenants apart', async () => {
+    await store.append('t1', [{ labels: L({ __name__: 'up' }), timestampsMs: [1], values: [1] }]);
+    await store.append('t2', [{ labels: L({ __name__: 'down' }), timestampsMs: [1], values: [1] }]);
+    expect(store.labelValues('t1', '__name__')).toEqual(['up']);
+    expect(store.labelValues('t2', '__name__')).toEqual(['down']);
+    expect(store.selectSeries('t2', [{ name: '__name__', type: '=', value: 'up' }])).toEqual([]);
+  });
+
+  it('stores stale markers as staleness, not as NaN values', async () => {
+    await store.append('t', [
+      { labels: L({ __name__: 'x' }), timestampsMs: [1, 2, 3], values: [Number.NaN, Number.NaN, 3], stale: [0, 1, 0] },
+    ]);
+    const [d] = await store.readSamples(store.selectSeries('t', []), 0, 10);
+    expect([...d!.stale]).toEqual([0, 1, 0]);
+    expect(Number.isNaN(d!.values[0])).toBe(true);
+  });
+
+  it('answers all four matcher kinds, with absent labels matching the empty string', async () => {
+    await store.append('t', [
+      { labels: L({ __name__: 'm', env: 'prod', host: 'a1' }), timestampsMs: [1], values: [1] },
+      { labels: L({ __name__: 'm', env: 'dev', host: 'a2' }), timestampsMs: [1], values: [1] },
+      { labels: L({ __name__: 'm', host: 'b1' }), timestampsMs: [1], values: [1] },
+    ]);
+    const hosts = (ms: Parameters<MetricStore['selectSeries']>[1]) =>
+      store
+        .selectSeries('t', ms)
+        .map((s) => s.labels.find((l) => l.name === 'host')?.value)
+        .sort();
+    expect(hosts([{ name: 'env', type: '=', value: 'prod' }])).toEqual(['a1']);
+    expect(hosts([{ name: 'env', type: '!=', value: 'prod' }])).toEqual(['a2', 'b1']);
+    expect(hosts([{ name: 'host', type: '=~', value: 'a.*' }])).toEqual(['a1', 'a2']);
+    expect(hosts([{ name: 'host', type: '!~', value: 'a.*' }])).toEqual(['b1']);
+    expect(hosts([{ name: 'env', type: '=', value: '' }])).toEqual(['b1']);
+    expect(hosts([{ name: 'env', type: '=~', value: 'prod|' }])).toEqual(['a1', 'b1']);
+  });
+
+  it('runs a catastrophic-backtracking regex in linear time', async () => {
+    const many = Array.from({ length: 2000 }, (_, i) => ({
+      labels: L({ __name__: 'm', v: `${'a'.repeat(30)}${i}` }),
+      timestampsMs: [1],
+      values: [1],
+    }));
+    await store.append('t', many);
+    const t0 = performance.now();
+    expect(store.selectSeries('t', [{ name: 'v', type: '=~', value: '(a+)+b' }])).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('removes duplicate timestamps on read and on compaction', async () => {
+    const s = { labels: L({ __name__: 'd' }), timestampsMs: [1, 2], values: [1, 2] };
+    await store.append('t', [s]);
+    await store.append('t', [s]);
+    let [d] = await store.readSamples(store.selectSeries('t', []), 0, 10);
+    expect([...d!.timestampsMs]).toEqual([1, 2]);
+    await store.flush();
+    expect(store.headRowCount).toBe(0);
+    [d] = await store.readSamples(store.selectSeries('t', []), 0, 10);
+    expect([...d!.timestampsMs]).toEqual([1, 2]);
+    const rows = await db.reader().runAndReadAll('SELECT count(*) FROM samples');
+    expect(Number(rows.getRows()[0]![0])).toBe(2);
+  });
+
+  it('rejects new series over the active-series limit and stores the rest', async () => {
+    await store.append('t', [{ labels: L({ __name__: 'a' }), timestampsMs: [1], values: [1] }]);
+    const r = await store.append(
+      't',
+      [
+        { labels: L({ __name__: 'a' }), timestampsMs: [2], values: [2] },
+        { labels: L({ __name__: 'b' }), timestampsMs: [2], values: [2] },
+        { labels: L({ __name__: 'c' }), timestampsMs: [2], values: [2] },
+      ],
+      { maxActiveSeries: 2 },
+    );
+    expect(r.rejected.map((x) => x.index)).toEqual([2]);
+    expect(r.rejected[0]!.message).toContain('limit of 2 active series');
+    expect(store.labelValues('t', '__name__')).toEqual(['a', 'b']);
+  });
+
+  it('keeps series and samples across a reopen', async () => {
+    await store.append('t', [{ labels: L({ __name__: 'p', a: 'b' }), timestampsMs: [5, 6], values: [1, 2] }]);
+    await db.close();
+    db = await Database.open({ dataDir: dir });
+    store = await MetricStore.open(db);
+    const series = store.selectSeries('t', [{ name: 'a', type: '=', value: 'b' }]);
+    expect(series).toHaveLength(1);
+    expect(series[0]!.minTs).toBe(5);
+    const [d] = await store.readSamples(series, 0, 10);
+    expect([...d!.values]).toEqual([1, 2]);
+    // New series continue the id sequence instead of reusing an id.
+    await store.append('t', [{ labels: L({ __name__: 'q' }), timestampsMs: [1], values: [1] }]);
+    expect(store.selectSeries('t', []).map((s) => s.id).sort()).toEqual([1, 2]);
+  });
+
+  it('deletes samples past retention and forgets emptied series', async () => {
+    await store.append('t', [
+      { labels: L({ __name__: 'old' }), timestampsMs: [1, 2], values: [1, 2] },
+      { labels: L({ __name__: 'new' }), timestampsMs: [1, 100], values: [1, 2] },
+    ]);
+    await store.flush();
+    expect(await store.applyRetention('t', 50)).toBe(1);
+    expect(store.labelValues('t', '__name__')).toEqual(['new']);
+    const [d] = await store.readSamples(store.selectSeries('t', []), 0, 1000);
+    expect([...d!.timestampsMs]).toEqual([100]);
+  });
+
+  it('refuses DuckDB file access once locked down', async () => {
+    await expect(db.reader().run("SELECT * FROM read_csv('/etc/passwd')")).rejects.toThrow();
+    await expect(db.reader().run('SET enable_external_access = true')).rejects.toThrow();
+  });
+
+  it('selects series by time overlap', async () => {
+    await store.append('t', [
+      { labels: L({ __name__: 'early' }), timestampsMs: [10, 20], values: [1, 1] },
+      { labels: L({ __name__: 'late' }), timestampsMs: [100, 200], values: [1, 1] },
+    ]);
+    expect(store.selectSeries('t', [], 50, 150).map((s) => s.labels[0]!.value)).toEqual(['late']);
+  });
+
+  it('commits concurrent appends in groups, every one durable when resolved', async () => {
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      store.append('t', [{ labels: L({ __name__: 'g', i: String(i) }), timestampsMs: [i], values: [i] }]),
+    );
+    await Promise.all(writes);
+    const all = await store.readSamples(store.selectSeries('t', []), 0, 100);
+    expect(all).toHaveLength(50);
+  });
+});

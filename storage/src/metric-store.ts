@@ -1,0 +1,620 @@
+import type { Database } from './database.js';
+import {
+  type SampleRows,
+  appendSampleRows,
+  createSampleRows,
+  readBigIntColumn,
+  readDoubleColumn,
+  readNumberColumn,
+  reserveRows,
+} from './duck-vectors.js';
+import { StorageError } from './errors.js';
+import { type Label, labelsToObject, seriesKey } from './labels.js';
+import type { LabelMatcher } from './matchers.js';
+import { HEAD_TABLES } from './schema.js';
+import { type IndexedSeries, TenantSeriesIndex } from './series-index.js';
+
+/** Samples of one series in an append. Labels must be canonical (sorted, unique, non-empty). */
+export interface SeriesSamples {
+  readonly labels: readonly Label[];
+  /** Sample timestamps, epoch ms. */
+  readonly timestampsMs: ArrayLike<number>;
+  /** Sample values, same length as `timestampsMs`. */
+  readonly values: ArrayLike<number>;
+  /** Optional flags, 1 where the sample is a staleness marker (its value is ignored). */
+  readonly stale?: ArrayLike<number>;
+}
+
+/** Options for one {@link MetricStore.append}. */
+export interface AppendOptions {
+  /** Most active series the tenant may have; new series past it are rejected. 0 = no limit. */
+  maxActiveSeries?: number;
+}
+
+/** A series that {@link MetricStore.append} refused, by its index in the input. */
+export interface AppendRejection {
+  index: number;
+  reason: 'series_limit';
+  message: string;
+}
+
+/** Outcome of an append, returned once the data is durable. */
+export interface AppendResult {
+  samplesWritten: number;
+  seriesCreated: number;
+  rejected: AppendRejection[];
+}
+
+/** Samples of one series read back, sorted by time, without duplicate timestamps. */
+export interface SeriesData {
+  readonly id: number;
+  readonly labels: readonly Label[];
+  readonly timestampsMs: Float64Array;
+  /** Values; at a staleness marker the value is NaN and `stale[i]` is 1. */
+  readonly values: Float64Array;
+  readonly stale: Uint8Array;
+}
+
+/** Metric metadata as remote_write carries it. */
+export interface MetricMetadata {
+  type: string;
+  help: string;
+  unit: string;
+}
+
+/** Options for {@link MetricStore}. */
+export interface MetricStoreOptions {
+  /** Head rows that trigger a compaction into the sorted `samples` table. @default 2_000_000 */
+  compactAfterRows?: number;
+  /** Age of the oldest uncompacted head commit that triggers a compaction, ms. @default 300_000 */
+  compactAfterMs?: number;
+  /** A series counts as active while it received a sample within this window, ms. @default 3_600_000 */
+  activeWindowMs?: number;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+interface PendingAppend {
+  tenant: string;
+  newSeries: Array<{ key: string; s: IndexedSeries }>;
+  rows: SampleRows;
+  touched: Array<{ s: IndexedSeries; minTs: number; maxTs: number }>;
+  result: AppendResult;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Time series storage on DuckDB.
+ *
+ * Write path: {@link append} validates series limits against the in-memory index, queues the rows,
+ * and resolves once they are committed (DuckDB fsyncs its WAL on commit). Appends that arrive while
+ * a commit is running are committed together in the next one (group commit), so a resolved append
+ * is durable and immediately readable. Rows land in one of two small "head" tables; a background
+ * compaction moves a whole head, sorted by `(series_id, ts)` and with duplicate timestamps removed,
+ * into `samples`, where DuckDB's zone maps make per-series and per-time reads cheap.
+ */
+export class MetricStore {
+  private readonly indexes = new Map<string, TenantSeriesIndex>();
+  private readonly lastAppendMs = new Map<number, number>();
+  private nextSeriesId = 1;
+  private queue: PendingAppend[] = [];
+  private writing = false;
+  private activeHead = 0;
+  private headRows = [0, 0];
+  private headSinceMs: Array<number | undefined> = [undefined, undefined];
+  private compacting: Promise<void> | undefined;
+  private switchRequests: Array<() => void> = [];
+  private metadataCache = new Map<string, Map<string, MetricMetadata>>();
+  private readonly opts: Required<MetricStoreOptions>;
+
+  private constructor(
+    private readonly db: Database,
+    options: MetricStoreOptions,
+  ) {
+    this.opts = {
+      compactAfterRows: options.compactAfterRows ?? 2_000_000,
+      compactAfterMs: options.compactAfterMs ?? 300_000,
+      activeWindowMs: options.activeWindowMs ?? 3_600_000,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** Loads the series index and head state from `db`. */
+  static async open(db: Database, options: MetricStoreOptions = {}): Promise<MetricStore> {
+    const store = new MetricStore(db, options);
+    await store.load();
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const conn = this.db.writer;
+    const series = await conn.runAndReadAll('SELECT id, tenant, labels FROM series ORDER BY id');
+    for (const [id, tenant, labelsJson] of series.getRows()) {
+      const labels = (JSON.parse(String(labelsJson)) as Array<[string, string]>).map(([name, value]) => ({
+        name,
+        value,
+      }));
+      const nid = Number(id);
+      this.index(String(tenant)).add(seriesKey(labels), nid, labels);
+      if (nid >= this.nextSeriesId) this.nextSeriesId = nid + 1;
+    }
+    const ranges = await conn.runAndReadAll(
+      `SELECT series_id, min(ts), max(ts) FROM (${this.unionAll('series_id, ts', '')}) GROUP BY series_id`,
+    );
+    const byId = new Map<number, IndexedSeries>();
+    for (const idx of this.indexes.values()) for (const s of idx.all()) byId.set(s.id, s);
+    const now = this.opts.now();
+    for (const [id, min, max] of ranges.getRows()) {
+      const s = byId.get(Number(id));
+      if (!s) continue;
+      s.minTs = Number(min);
+      s.maxTs = Number(max);
+      this.lastAppendMs.set(s.id, Math.min(now, s.maxTs));
+    }
+    for (let h = 0; h < HEAD_TABLES.length; h++) {
+      const r = await conn.runAndReadAll(`SELECT count(*) FROM ${HEAD_TABLES[h]}`);
+      this.headRows[h] = Number(r.getRows()[0]?.[0] ?? 0);
+      if (this.headRows[h]! > 0) this.headSinceMs[h] = now;
+    }
+    const meta = await conn.runAndReadAll('SELECT tenant, metric, type, help, unit FROM metric_metadata');
+    for (const [tenant, metric, type, help, unit] of meta.getRows()) {
+      this.metadataMap(String(tenant)).set(String(metric), {
+        type: String(type),
+        help: String(help),
+        unit: String(unit),
+      });
+    }
+  }
+
+  private index(tenant: string): TenantSeriesIndex {
+    let idx = this.indexes.get(tenant);
+    if (!idx) {
+      idx = new TenantSeriesIndex();
+      this.indexes.set(tenant, idx);
+    }
+    return idx;
+  }
+
+  /** Number of series of `tenant` that received a sample within the active window. */
+  activeSeries(tenant: string): number {
+    const idx = this.indexes.get(tenant);
+    if (!idx) return 0;
+    const cutoff = this.opts.now() - this.opts.activeWindowMs;
+    let n = 0;
+    for (const s of idx.all()) if ((this.lastAppendMs.get(s.id) ?? 0) >= cutoff) n++;
+    return n;
+  }
+
+  /** Total series known for `tenant` (active or not). */
+  seriesCount(tenant: string): number {
+    return this.indexes.get(tenant)?.size ?? 0;
+  }
+
+  /**
+   * Appends samples for `tenant`. Resolves once they are durable; rejects with a
+   * `storage_unavailable` {@link StorageError} if the commit failed (nothing of it was stored).
+   * New series over `maxActiveSeries` are left out and listed in `rejected`; the rest is stored.
+   */
+  append(tenant: string, batch: readonly SeriesSamples[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
+    const idx = this.index(tenant);
+    const rows = createSampleRows(1024);
+    const newSeries: PendingAppend['newSeries'] = [];
+    const touched: PendingAppend['touched'] = [];
+    const result: AppendResult = { samplesWritten: 0, seriesCreated: 0, rejected: [] };
+    const max = options.maxActiveSeries ?? 0;
+    let active = max > 0 ? -1 : 0;
+    const now = this.opts.now();
+    for (let i = 0; i < batch.length; i++) {
+      const input = batch[i]!;
+      const n = input.timestampsMs.length;
+      if (n === 0) continue;
+      const key = seriesKey(input.labels);
+      let s = idx.getByKey(key);
+      if (!s) {
+        if (max > 0) {
+          if (active < 0) active = this.activeSeries(tenant);
+          if (active >= max) {
+            result.rejected.push({
+              index: i,
+              reason: 'series_limit',
+              message: `per-tenant limit of ${max} active series exceeded`,
+            });
+            continue;
+          }
+          active++;
+        }
+        s = idx.add(key, this.nextSeriesId++, input.labels.slice());
+        newSeries.push({ key, s });
+      } else if (max > 0 && active >= 0 && (this.lastAppendMs.get(s.id) ?? 0) < now - this.opts.activeWindowMs) {
+        active++;
+      }
+      this.lastAppendMs.set(s.id, now);
+      reserveRows(rows, n);
+      let minTs = Infinity;
+      let maxTs = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const r = rows.length++;
+        const t = input.timestampsMs[j]!;
+        rows.seriesIds[r] = s.id;
+        rows.timestampsMs[r] = t;
+        rows.values[r] = input.values[j]!;
+        rows.stale[r] = input.stale?.[j] === 1 ? 1 : 0;
+        if (t < minTs) minTs = t;
+        if (t > maxTs) maxTs = t;
+      }
+      touched.push({ s, minTs, maxTs });
+      result.samplesWritten += n;
+    }
+    result.seriesCreated = newSeries.length;
+    if (rows.length === 0 && newSeries.length === 0) return Promise.resolve(result);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ tenant, newSeries, rows, touched, result, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue;
+        this.queue = [];
+        await this.commitGroup(group);
+        this.serveSwitchRequests();
+        this.maybeCompact();
+      }
+    } finally {
+      this.writing = false;
+      this.serveSwitchRequests();
+    }
+  }
+
+  private serveSwitchRequests(): void {
+    if (this.switchRequests.length === 0) return;
+    this.activeHead = 1 - this.activeHead;
+    for (const r of this.switchRequests.splice(0)) r();
+  }
+
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    const conn = this.db.writer;
+    const head = this.activeHead;
+    let total = 0;
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      const created = group.flatMap((p) => p.newSeries.map((n) => ({ tenant: p.tenant, s: n.s })));
+      if (created.length > 0) {
+        const app = await conn.createAppender('series');
+        const now = this.opts.now();
+        for (const { tenant, s } of created) {
+          app.appendUInteger(s.id);
+          app.appendVarchar(tenant);
+          app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
+          app.appendBigInt(BigInt(now));
+          app.endRow();
+        }
+        app.flushSync();
+        app.closeSync();
+      }
+      const app = await conn.createAppender(HEAD_TABLES[head]!);
+      for (const p of group) {
+        appendSampleRows(app, p.rows);
+        total += p.rows.length;
+      }
+      app.flushSync();
+      app.closeSync();
+      await conn.run('COMMIT');
+    } catch (err) {
+      try {
+        await conn.run('ROLLBACK');
+      } catch {
+        // The transaction may already be aborted; nothing else to undo in DuckDB.
+      }
+      for (const p of group) {
+        const idx = this.index(p.tenant);
+        for (const n of p.newSeries) {
+          idx.remove(n.key);
+          this.lastAppendMs.delete(n.s.id);
+        }
+        p.reject(
+          new StorageError('storage_unavailable', `could not persist samples: ${(err as Error).message}`, {
+            cause: err,
+          }),
+        );
+      }
+      return;
+    }
+    this.headRows[head]! += total;
+    this.headSinceMs[head] ??= this.opts.now();
+    for (const p of group) {
+      for (const t of p.touched) {
+        if (t.minTs < t.s.minTs) t.s.minTs = t.minTs;
+        if (t.maxTs > t.s.maxTs) t.s.maxTs = t.maxTs;
+      }
+      p.resolve(p.result);
+    }
+  }
+
+  private maybeCompact(): void {
+    if (this.compacting) return;
+    const h = this.activeHead;
+    const since = this.headSinceMs[h];
+    const dueByRows = this.headRows[h]! >= this.opts.compactAfterRows;
+    const dueByAge = since !== undefined && this.opts.now() - since >= this.opts.compactAfterMs;
+    if (dueByRows || dueByAge) void this.compact().catch(() => undefined);
+  }
+
+  /**
+   * Moves the current head into `samples`: switches new commits to the other head, then, on the
+   * maintenance connection, inserts the old head sorted by `(series_id, ts)` without duplicate
+   * timestamps and empties it, in one transaction (readers see the rows in exactly one place).
+   */
+  compact(): Promise<void> {
+    if (this.compacting) return this.compacting;
+    const run = async () => {
+      // Compact a leftover in the inactive head first (after a crash both may hold rows).
+      const other = 1 - this.activeHead;
+      if (this.headRows[other]! > 0) await this.compactHead(other);
+      const h = this.activeHead;
+      if (this.headRows[h] === 0) return;
+      await this.switchHead();
+      await this.compactHead(h);
+    };
+    this.compacting = run().finally(() => {
+      this.compacting = undefined;
+    });
+    return this.compacting;
+  }
+
+  /**
+   * Switches new commits to the other head between two commit groups, so that no commit to the
+   * old head is running once this resolves.
+   */
+  private switchHead(): Promise<void> {
+    if (!this.writing) {
+      this.activeHead = 1 - this.activeHead;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.switchRequests.push(resolve);
+    });
+  }
+
+  private async compactHead(h: number): Promise<void> {
+    const table = HEAD_TABLES[h]!;
+    const conn = this.db.maintenance;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run(
+        `INSERT INTO samples
+         SELECT series_id, ts, value FROM (
+           SELECT DISTINCT ON (series_id, ts) series_id, ts, value FROM ${table}
+           ORDER BY series_id, ts, rowid DESC
+         ) ORDER BY series_id, ts`,
+      );
+      await conn.run(`DELETE FROM ${table}`);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    this.headRows[h] = 0;
+    this.headSinceMs[h] = undefined;
+  }
+
+  /** Compacts every head and checkpoints DuckDB, so on-disk size reflects compressed data. */
+  async flush(): Promise<void> {
+    await this.compact();
+    await this.compact();
+    await this.db.checkpoint();
+  }
+
+  /** Series of `tenant` matching all `matchers` with samples overlapping `[startMs, endMs]`. */
+  selectSeries(tenant: string, matchers: readonly LabelMatcher[], startMs?: number, endMs?: number): IndexedSeries[] {
+    return this.indexes.get(tenant)?.select(matchers, startMs, endMs) ?? [];
+  }
+
+  /** Label names of `tenant`'s series, restricted by matchers and time when given. */
+  labelNames(tenant: string, matchers: readonly LabelMatcher[] = [], startMs?: number, endMs?: number): string[] {
+    return this.indexes.get(tenant)?.labelNames(matchers, startMs, endMs) ?? [];
+  }
+
+  /** Values of label `name` on `tenant`'s series, restricted by matchers and time when given. */
+  labelValues(
+    tenant: string,
+    name: string,
+    matchers: readonly LabelMatcher[] = [],
+    startMs?: number,
+    endMs?: number,
+  ): string[] {
+    return this.indexes.get(tenant)?.labelValues(name, matchers, startMs, endMs) ?? [];
+  }
+
+  /** Cardinality statistics in the shape of Prometheus' `/api/v1/status/tsdb`. */
+  cardinality(tenant: string, limit = 10): CardinalityStats {
+    const idx = this.indexes.get(tenant);
+    const top = (m: Map<string, number>) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, limit)
+        .map(([name, value]) => ({ name, value }));
+    if (!idx) {
+      return { numSeries: 0, seriesCountByMetricName: [], labelValueCountByLabelName: [], seriesCountByLabelValuePair: [], minTimeMs: undefined, maxTimeMs: undefined };
+    }
+    const pairs = new Map<string, number>();
+    for (const st of idx.nameStats()) {
+      for (const [v, n] of idx.valueCounts(st.name)) pairs.set(`${st.name}=${v}`, n);
+    }
+    let minTimeMs = Infinity;
+    let maxTimeMs = -Infinity;
+    for (const s of idx.all()) {
+      if (s.minTs < minTimeMs) minTimeMs = s.minTs;
+      if (s.maxTs > maxTimeMs) maxTimeMs = s.maxTs;
+    }
+    return {
+      numSeries: idx.size,
+      seriesCountByMetricName: top(idx.valueCounts('__name__')),
+      labelValueCountByLabelName: top(new Map(idx.nameStats().map((s) => [s.name, s.values]))),
+      seriesCountByLabelValuePair: top(pairs),
+      minTimeMs: Number.isFinite(minTimeMs) ? minTimeMs : undefined,
+      maxTimeMs: Number.isFinite(maxTimeMs) ? maxTimeMs : undefined,
+    };
+  }
+
+  /**
+   * Reads the samples of the given series in `[startMs, endMs]`, sorted by time with duplicate
+   * timestamps removed (a retried request may have stored a sample twice before compaction).
+   */
+  async readSamples(series: readonly IndexedSeries[], startMs: number, endMs: number): Promise<SeriesData[]> {
+    if (series.length === 0) return [];
+    const byId = new Map(series.map((s) => [s.id, s]));
+    const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
+    const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${Math.floor(startMs)} AND ${Math.ceil(endMs)}`;
+    const sql = `SELECT series_id, ts, value FROM (${this.unionAll('series_id, ts, value', where)}) ORDER BY series_id, ts`;
+    const result = await this.db.reader().run(sql);
+    const out: SeriesData[] = [];
+    let curId = -1;
+    let ts: number[] = [];
+    let vals: number[] = [];
+    let stale: number[] = [];
+    const finish = () => {
+      const s = byId.get(curId);
+      if (s && ts.length > 0) {
+        out.push({
+          id: curId,
+          labels: s.labels,
+          timestampsMs: Float64Array.from(ts),
+          values: Float64Array.from(vals),
+          stale: Uint8Array.from(stale),
+        });
+      }
+      ts = [];
+      vals = [];
+      stale = [];
+    };
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      const idCol = readNumberColumn(chunk.getColumnVector(0), n);
+      const tsCol = readBigIntColumn(chunk.getColumnVector(1), n);
+      const { values, nulls } = readDoubleColumn(chunk.getColumnVector(2), n);
+      for (let i = 0; i < n; i++) {
+        const id = idCol[i]!;
+        if (id !== curId) {
+          if (curId >= 0) finish();
+          curId = id;
+        }
+        const t = tsCol[i]!;
+        const isStale = nulls[i] === 1;
+        const v = isStale ? Number.NaN : values[i]!;
+        if (ts.length > 0 && ts[ts.length - 1] === t) {
+          vals[vals.length - 1] = v;
+          stale[stale.length - 1] = isStale ? 1 : 0;
+          continue;
+        }
+        ts.push(t);
+        vals.push(v);
+        stale.push(isStale ? 1 : 0);
+      }
+    }
+    if (curId >= 0) finish();
+    return out;
+  }
+
+  /** Stores metric metadata, writing only entries that changed. */
+  async putMetadata(tenant: string, entries: ReadonlyMap<string, MetricMetadata>): Promise<void> {
+    const cache = this.metadataMap(tenant);
+    const changed: Array<[string, MetricMetadata]> = [];
+    for (const [metric, m] of entries) {
+      const old = cache.get(metric);
+      if (!old || old.type !== m.type || old.help !== m.help || old.unit !== m.unit) changed.push([metric, m]);
+    }
+    if (changed.length === 0) return;
+    const conn = this.db.maintenance;
+    const now = this.opts.now();
+    const stmt = await conn.prepare('INSERT OR REPLACE INTO metric_metadata VALUES ($1, $2, $3, $4, $5, $6)');
+    for (const [metric, m] of changed) {
+      stmt.bind([tenant, metric, m.type, m.help, m.unit, BigInt(now)]);
+      await stmt.run();
+      cache.set(metric, { ...m });
+    }
+  }
+
+  /** Metadata of `tenant`, optionally for one metric. */
+  metadata(tenant: string, metric?: string): Map<string, MetricMetadata> {
+    const all = this.metadataCache.get(tenant) ?? new Map<string, MetricMetadata>();
+    if (metric === undefined) return new Map(all);
+    const m = all.get(metric);
+    return m ? new Map([[metric, m]]) : new Map();
+  }
+
+  private metadataMap(tenant: string): Map<string, MetricMetadata> {
+    let m = this.metadataCache.get(tenant);
+    if (!m) {
+      m = new Map();
+      this.metadataCache.set(tenant, m);
+    }
+    return m;
+  }
+
+  /**
+   * Deletes `tenant`'s samples older than `cutoffMs` and forgets series left without samples.
+   * Returns the number of series dropped.
+   */
+  async applyRetention(tenant: string, cutoffMs: number): Promise<number> {
+    const idx = this.indexes.get(tenant);
+    if (!idx) return 0;
+    const conn = this.db.maintenance;
+    for (const table of ['samples', ...HEAD_TABLES]) {
+      await conn.run(
+        `DELETE FROM ${table} WHERE ts < $1 AND series_id IN (SELECT id FROM series WHERE tenant = $2)`,
+        [BigInt(Math.floor(cutoffMs)), tenant],
+      );
+    }
+    const dead = [...idx.all()].filter((s) => s.maxTs < cutoffMs);
+    if (dead.length > 0) {
+      await conn.run(`DELETE FROM series WHERE id IN (${dead.map((s) => s.id).join(',')})`);
+      for (const s of dead) {
+        idx.remove(seriesKey(s.labels));
+        this.lastAppendMs.delete(s.id);
+      }
+    }
+    for (const s of idx.all()) if (s.minTs < cutoffMs) s.minTs = cutoffMs;
+    return dead.length;
+  }
+
+  /** Tenants that have series. */
+  tenants(): string[] {
+    return [...this.indexes.keys()];
+  }
+
+  /** Rows waiting in the head tables (not yet compacted). */
+  get headRowCount(): number {
+    return this.headRows[0]! + this.headRows[1]!;
+  }
+
+  /** Waits for queued commits and any running compaction to finish. */
+  async drainWrites(): Promise<void> {
+    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 2));
+    if (this.compacting) await this.compacting.catch(() => undefined);
+  }
+
+  private unionAll(columns: string, where: string): string {
+    return ['samples', ...HEAD_TABLES].map((t) => `SELECT ${columns} FROM ${t} ${where}`).join(' UNION ALL ');
+  }
+}
+
+/** Cardinality statistics of one tenant. */
+export interface CardinalityStats {
+  numSeries: number;
+  seriesCountByMetricName: Array<{ name: string; value: number }>;
+  labelValueCountByLabelName: Array<{ name: string; value: number }>;
+  seriesCountByLabelValuePair: Array<{ name: string; value: number }>;
+  minTimeMs: number | undefined;
+  maxTimeMs: number | undefined;
+}
+
+export { labelsToObject };

@@ -1,0 +1,64 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * The DuckDB schema, as an ordered list of migrations. `storage/docs/schema.md` draws every table;
+ * change both in the same commit.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenants (
+    id VARCHAR PRIMARY KEY,
+    created_ms BIGINT NOT NULL,
+    retention_ms BIGINT
+  );
+  CREATE TABLE api_keys (
+    id VARCHAR PRIMARY KEY,
+    tenant VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    key_hash VARCHAR NOT NULL,
+    scopes VARCHAR NOT NULL,
+    is_root BOOLEAN NOT NULL,
+    created_ms BIGINT NOT NULL,
+    revoked_ms BIGINT
+  );
+  CREATE TABLE series (
+    id UINTEGER PRIMARY KEY,
+    tenant VARCHAR NOT NULL,
+    labels VARCHAR NOT NULL,
+    created_ms BIGINT NOT NULL
+  );
+  CREATE TABLE samples (series_id UINTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE);
+  CREATE TABLE samples_head_0 (series_id UINTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE);
+  CREATE TABLE samples_head_1 (series_id UINTEGER NOT NULL, ts BIGINT NOT NULL, value DOUBLE);
+  CREATE TABLE metric_metadata (
+    tenant VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    help VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    updated_ms BIGINT NOT NULL,
+    PRIMARY KEY (tenant, metric)
+  );
+  `,
+];
+
+/** Brings the schema up to date inside one transaction per migration. */
+export async function migrate(conn: DuckDBConnection): Promise<void> {
+  await conn.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const rows = (await conn.runAndReadAll('SELECT max(version) FROM schema_version')).getRows();
+  const current = Number(rows[0]?.[0] ?? 0);
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run(MIGRATIONS[v]!);
+      await conn.run(`INSERT INTO schema_version VALUES (${v + 1})`);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK');
+      throw err;
+    }
+  }
+}
+
+/** Names of the two head tables that ingest commits alternate between (see schema.md). */
+export const HEAD_TABLES = ['samples_head_0', 'samples_head_1'] as const;
