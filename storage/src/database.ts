@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from './errors.js';
 import { migrate } from './schema.js';
+import { SerialQueue } from './serial.js';
 
 /** Options for {@link openDatabase}. */
 export interface DatabaseOptions {
@@ -32,8 +33,10 @@ export class Database {
     private readonly instance: DuckDBInstance,
     /** The connection every ingest commit runs on. */
     readonly writer: DuckDBConnection,
-    /** The connection background maintenance runs on. */
+    /** The connection background maintenance (compaction, retention) runs on. */
     readonly maintenance: DuckDBConnection,
+    /** The connection small relational writes (tenants, keys, metadata) run on. */
+    readonly resources: DuckDBConnection,
     readers: DuckDBConnection[],
     /** Path of the database file. */
     readonly path: string,
@@ -65,9 +68,10 @@ export class Database {
     await writer.run('SET enable_external_access = false');
     await writer.run('SET lock_configuration = true');
     const maintenance = await instance.connect();
+    const resources = await instance.connect();
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < (options.readConnections ?? 4); i++) readers.push(await instance.connect());
-    return new Database(instance, writer, maintenance, readers, path);
+    return new Database(instance, writer, maintenance, resources, readers, path);
   }
 
   /** A connection for a read-only query (round-robin over the pool). */
@@ -78,6 +82,11 @@ export class Database {
     return c;
   }
 
+  /** Serialises work on {@link maintenance}: compaction, retention and checkpoints never interleave. */
+  readonly maintenanceQueue = new SerialQueue();
+  /** Serialises work on {@link resources}. */
+  readonly resourcesQueue = new SerialQueue();
+
   /** Whether {@link close} has been called. */
   get isClosed(): boolean {
     return this.closed;
@@ -85,7 +94,7 @@ export class Database {
 
   /** Checkpoints the WAL into the database file. */
   async checkpoint(): Promise<void> {
-    await this.maintenance.run('CHECKPOINT');
+    await this.maintenanceQueue.run(() => this.maintenance.run('CHECKPOINT'));
   }
 
   /** Checkpoints and closes every connection and the instance. Idempotent. */
@@ -97,7 +106,7 @@ export class Database {
     } catch {
       // A failed checkpoint leaves the WAL in place; it is replayed on the next open.
     }
-    for (const c of [this.writer, this.maintenance, ...this.readers]) c.closeSync();
+    for (const c of [this.writer, this.maintenance, this.resources, ...this.readers]) c.closeSync();
     this.instance.closeSync();
   }
 }

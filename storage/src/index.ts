@@ -1,4 +1,5 @@
 export { Database, type DatabaseOptions } from './database.js';
+export { SerialQueue } from './serial.js';
 export { StorageError, type StorageErrorCode, isStorageError } from './errors.js';
 export { type Label, type LabelSet, canonicalLabels, labelsToObject, objectToLabels, seriesKey } from './labels.js';
 export {

@@ -72,6 +72,12 @@ export interface MetricStoreOptions {
   activeWindowMs?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+  /** Called after each group commit with the rows written and its duration in seconds. */
+  onCommit?: (rows: number, seconds: number) => void;
+  /** Called after each compaction with its duration in seconds. */
+  onCompaction?: (seconds: number) => void;
+  /** Receives errors of background work (compaction); it must not throw. */
+  onError?: (err: unknown) => void;
 }
 
 interface PendingAppend {
@@ -106,7 +112,8 @@ export class MetricStore {
   private compacting: Promise<void> | undefined;
   private switchRequests: Array<() => void> = [];
   private metadataCache = new Map<string, Map<string, MetricMetadata>>();
-  private readonly opts: Required<MetricStoreOptions>;
+  private readonly opts: Required<Pick<MetricStoreOptions, 'compactAfterRows' | 'compactAfterMs' | 'activeWindowMs' | 'now'>>;
+  private readonly hooks: Pick<MetricStoreOptions, 'onCommit' | 'onCompaction' | 'onError'>;
 
   private constructor(
     private readonly db: Database,
@@ -118,6 +125,7 @@ export class MetricStore {
       activeWindowMs: options.activeWindowMs ?? 3_600_000,
       now: options.now ?? Date.now,
     };
+    this.hooks = { onCommit: options.onCommit, onCompaction: options.onCompaction, onError: options.onError };
   }
 
   /** Loads the series index and head state from `db`. */
@@ -264,7 +272,7 @@ export class MetricStore {
         this.queue = [];
         await this.commitGroup(group);
         this.serveSwitchRequests();
-        this.maybeCompact();
+        this.compactIfDue();
       }
     } finally {
       this.writing = false;
@@ -281,6 +289,7 @@ export class MetricStore {
   private async commitGroup(group: PendingAppend[]): Promise<void> {
     const conn = this.db.writer;
     const head = this.activeHead;
+    const started = performance.now();
     let total = 0;
     try {
       await conn.run('BEGIN TRANSACTION');
@@ -326,6 +335,7 @@ export class MetricStore {
       }
       return;
     }
+    this.hooks.onCommit?.(total, (performance.now() - started) / 1000);
     this.headRows[head]! += total;
     this.headSinceMs[head] ??= this.opts.now();
     for (const p of group) {
@@ -337,13 +347,14 @@ export class MetricStore {
     }
   }
 
-  private maybeCompact(): void {
+  /** Starts a compaction when the active head is over its row or age threshold. */
+  compactIfDue(): void {
     if (this.compacting) return;
     const h = this.activeHead;
     const since = this.headSinceMs[h];
     const dueByRows = this.headRows[h]! >= this.opts.compactAfterRows;
     const dueByAge = since !== undefined && this.opts.now() - since >= this.opts.compactAfterMs;
-    if (dueByRows || dueByAge) void this.compact().catch(() => undefined);
+    if (dueByRows || dueByAge) void this.compact().catch((err) => this.hooks.onError?.(err));
   }
 
   /**
@@ -382,9 +393,14 @@ export class MetricStore {
     });
   }
 
-  private async compactHead(h: number): Promise<void> {
+  private compactHead(h: number): Promise<void> {
+    return this.db.maintenanceQueue.run(() => this.compactHeadNow(h));
+  }
+
+  private async compactHeadNow(h: number): Promise<void> {
     const table = HEAD_TABLES[h]!;
     const conn = this.db.maintenance;
+    const started = performance.now();
     await conn.run('BEGIN TRANSACTION');
     try {
       await conn.run(
@@ -402,6 +418,7 @@ export class MetricStore {
     }
     this.headRows[h] = 0;
     this.headSinceMs[h] = undefined;
+    this.hooks.onCompaction?.((performance.now() - started) / 1000);
   }
 
   /** Compacts every head and checkpoints DuckDB, so on-disk size reflects compressed data. */
@@ -441,7 +458,15 @@ export class MetricStore {
         .slice(0, limit)
         .map(([name, value]) => ({ name, value }));
     if (!idx) {
-      return { numSeries: 0, seriesCountByMetricName: [], labelValueCountByLabelName: [], seriesCountByLabelValuePair: [], minTimeMs: undefined, maxTimeMs: undefined };
+      return {
+        numSeries: 0,
+        numLabelPairs: 0,
+        seriesCountByMetricName: [],
+        labelValueCountByLabelName: [],
+        seriesCountByLabelValuePair: [],
+        minTimeMs: undefined,
+        maxTimeMs: undefined,
+      };
     }
     const pairs = new Map<string, number>();
     for (const st of idx.nameStats()) {
@@ -455,6 +480,7 @@ export class MetricStore {
     }
     return {
       numSeries: idx.size,
+      numLabelPairs: pairs.size,
       seriesCountByMetricName: top(idx.valueCounts('__name__')),
       labelValueCountByLabelName: top(new Map(idx.nameStats().map((s) => [s.name, s.values]))),
       seriesCountByLabelValuePair: top(pairs),
@@ -533,14 +559,17 @@ export class MetricStore {
       if (!old || old.type !== m.type || old.help !== m.help || old.unit !== m.unit) changed.push([metric, m]);
     }
     if (changed.length === 0) return;
-    const conn = this.db.maintenance;
     const now = this.opts.now();
-    const stmt = await conn.prepare('INSERT OR REPLACE INTO metric_metadata VALUES ($1, $2, $3, $4, $5, $6)');
-    for (const [metric, m] of changed) {
-      stmt.bind([tenant, metric, m.type, m.help, m.unit, BigInt(now)]);
-      await stmt.run();
-      cache.set(metric, { ...m });
-    }
+    await this.db.resourcesQueue.run(async () => {
+      const stmt = await this.db.resources.prepare(
+        'INSERT OR REPLACE INTO metric_metadata VALUES ($1, $2, $3, $4, $5, $6)',
+      );
+      for (const [metric, m] of changed) {
+        stmt.bind([tenant, metric, m.type, m.help, m.unit, BigInt(now)]);
+        await stmt.run();
+      }
+    });
+    for (const [metric, m] of changed) cache.set(metric, { ...m });
   }
 
   /** Metadata of `tenant`, optionally for one metric. */
@@ -564,7 +593,11 @@ export class MetricStore {
    * Deletes `tenant`'s samples older than `cutoffMs` and forgets series left without samples.
    * Returns the number of series dropped.
    */
-  async applyRetention(tenant: string, cutoffMs: number): Promise<number> {
+  applyRetention(tenant: string, cutoffMs: number): Promise<number> {
+    return this.db.maintenanceQueue.run(() => this.applyRetentionNow(tenant, cutoffMs));
+  }
+
+  private async applyRetentionNow(tenant: string, cutoffMs: number): Promise<number> {
     const idx = this.indexes.get(tenant);
     if (!idx) return 0;
     const conn = this.db.maintenance;
@@ -584,6 +617,13 @@ export class MetricStore {
     }
     for (const s of idx.all()) if (s.minTs < cutoffMs) s.minTs = cutoffMs;
     return dead.length;
+  }
+
+  /** Series known for all tenants. */
+  get totalSeries(): number {
+    let n = 0;
+    for (const idx of this.indexes.values()) n += idx.size;
+    return n;
   }
 
   /** Tenants that have series. */
@@ -610,6 +650,8 @@ export class MetricStore {
 /** Cardinality statistics of one tenant. */
 export interface CardinalityStats {
   numSeries: number;
+  /** Distinct label name=value pairs. */
+  numLabelPairs: number;
   seriesCountByMetricName: Array<{ name: string; value: number }>;
   labelValueCountByLabelName: Array<{ name: string; value: number }>;
   seriesCountByLabelValuePair: Array<{ name: string; value: number }>;

@@ -36,6 +36,10 @@ export class ResourceStore {
 
   private constructor(private readonly db: Database) {}
 
+  private exec(sql: string, params: Parameters<Database['resources']['run']>[1]): Promise<unknown> {
+    return this.db.resourcesQueue.run(() => this.db.resources.run(sql, params));
+  }
+
   /** Loads tenants and keys from `db`. */
   static async open(db: Database): Promise<ResourceStore> {
     const store = new ResourceStore(db);
@@ -83,7 +87,7 @@ export class ResourceStore {
   async ensureTenant(id: string, nowMs = Date.now()): Promise<Tenant> {
     const existing = this.tenantsById.get(id);
     if (existing) return existing;
-    await this.db.maintenance.run('INSERT OR IGNORE INTO tenants VALUES ($1, $2, NULL)', [id, BigInt(nowMs)]);
+    await this.exec('INSERT OR IGNORE INTO tenants VALUES ($1, $2, NULL)', [id, BigInt(nowMs)]);
     const t: Tenant = { id, createdMs: nowMs, retentionMs: undefined };
     this.tenantsById.set(id, t);
     return t;
@@ -93,7 +97,7 @@ export class ResourceStore {
   async setTenantRetention(id: string, retentionMs: number | undefined): Promise<Tenant> {
     const t = this.tenantsById.get(id);
     if (!t) throw new StorageError('not_found', `tenant ${JSON.stringify(id)} does not exist`);
-    await this.db.maintenance.run('UPDATE tenants SET retention_ms = $1 WHERE id = $2', [
+    await this.exec('UPDATE tenants SET retention_ms = $1 WHERE id = $2', [
       retentionMs === undefined ? null : BigInt(retentionMs),
       id,
     ]);
@@ -104,8 +108,8 @@ export class ResourceStore {
   /** Deletes a tenant record and revokes its keys (its data ages out with retention). */
   async deleteTenant(id: string, nowMs = Date.now()): Promise<void> {
     if (!this.tenantsById.has(id)) throw new StorageError('not_found', `tenant ${JSON.stringify(id)} does not exist`);
-    await this.db.maintenance.run('DELETE FROM tenants WHERE id = $1', [id]);
-    await this.db.maintenance.run('UPDATE api_keys SET revoked_ms = $1 WHERE tenant = $2 AND revoked_ms IS NULL', [
+    await this.exec('DELETE FROM tenants WHERE id = $1', [id]);
+    await this.exec('UPDATE api_keys SET revoked_ms = $1 WHERE tenant = $2 AND revoked_ms IS NULL', [
       BigInt(nowMs),
       id,
     ]);
@@ -116,7 +120,7 @@ export class ResourceStore {
   /** Stores a new key record (the caller hashes the secret). */
   async createKey(k: ApiKeyRecord): Promise<void> {
     if (this.keysByHash.has(k.keyHash)) throw new StorageError('conflict', 'an API key with this secret already exists');
-    await this.db.maintenance.run('INSERT INTO api_keys VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)', [
+    await this.exec('INSERT INTO api_keys VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)', [
       k.id,
       k.tenant,
       k.name,
@@ -150,7 +154,7 @@ export class ResourceStore {
   async revokeKey(id: string, nowMs = Date.now()): Promise<void> {
     const k = this.keysById.get(id);
     if (!k) throw new StorageError('not_found', `API key ${JSON.stringify(id)} does not exist`);
-    await this.db.maintenance.run('UPDATE api_keys SET revoked_ms = $1 WHERE id = $2', [BigInt(nowMs), id]);
+    await this.exec('UPDATE api_keys SET revoked_ms = $1 WHERE id = $2', [BigInt(nowMs), id]);
     k.revokedMs = nowMs;
   }
 }

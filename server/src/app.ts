@@ -1,0 +1,159 @@
+import { isStorageError } from '@vigil/storage';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { keysApi, tenantsApi } from './api/admin-api.js';
+import { seriesApi } from './api/series-api.js';
+import { type AppVariables, authenticate, requireRoot, requireScope } from './auth/middleware.js';
+import type { VigilConfig } from './config/config.js';
+import { HttpError, isHttpError } from './errors.js';
+import { IngestContext } from './ingest/ingest-context.js';
+import { createRemoteWriteHandler } from './ingest/remote-write/handler.js';
+import { type Logger, silentLogger } from './log.js';
+import { ServerMetrics } from './metrics.js';
+import type { StorageHandle } from './storage-handle.js';
+
+/** What {@link createApp} needs. `storage()` is undefined until storage is open and recovered. */
+export interface AppDeps {
+  config: VigilConfig;
+  storage: () => StorageHandle | undefined;
+  metrics?: ServerMetrics;
+  log?: Logger;
+  /** Clock, epoch ms. @default Date.now */
+  now?: () => number;
+}
+
+/** Paths answered without a key. */
+const PUBLIC_PATHS = new Set(['/-/healthy', '/-/ready']);
+/** Ingest paths answer errors in plain text, as Prometheus' and Loki's receivers do. */
+const PLAIN_TEXT_ERROR_PATHS = ['/api/v1/write', '/api/v1/push'];
+
+/**
+ * Builds the Hono app. Tests call `app.request()` on it without a port; `main.ts` serves it.
+ *
+ * @example
+ * const app = createApp({ config: parseConfig(undefined), storage: () => handle });
+ * const res = await app.request('/-/healthy');
+ */
+export function createApp(deps: AppDeps) {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? silentLogger;
+  const metrics =
+    deps.metrics ??
+    new ServerMetrics({
+      dbPath: () => deps.storage()?.db.path,
+      headRows: () => deps.storage()?.metrics.headRowCount,
+      series: () => deps.storage()?.metrics.totalSeries,
+    });
+  const storage = (): StorageHandle => {
+    const s = deps.storage();
+    if (!s) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
+    return s;
+  };
+  const ingest = new IngestContext(deps.config, metrics, deps.storage, now);
+
+  const app = new Hono<{ Variables: AppVariables }>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath && c.req.routePath !== '*' && c.req.routePath !== '/*' ? c.req.routePath : 'other';
+    metrics.httpDuration.observe(
+      { method: c.req.method, route, code: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+
+  app.onError((err, c) => errorResponse(err, c, log));
+  app.notFound((c) => errorResponse(new HttpError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, log));
+
+  app.get('/-/healthy', (c) => c.text('Vigil is Healthy.\n'));
+  app.get('/-/ready', (c) =>
+    deps.storage() ? c.text('Vigil is Ready.\n') : c.text('Storage is starting.\n', 503, { 'Retry-After': '5' }),
+  );
+
+  app.use('*', async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    return authenticate(() => deps.storage()?.resources, metrics)(c, next);
+  });
+
+  app.get('/metrics', requireScope('admin'), requireRoot(), async (c) => {
+    const text = await metrics.registry.metrics();
+    return c.text(text, 200, { 'Content-Type': metrics.registry.contentType });
+  });
+
+  const remoteWrite = createRemoteWriteHandler(ingest);
+  app.post('/api/v1/write', requireScope('ingest'), async (c) => {
+    try {
+      const res = await remoteWrite(c);
+      metrics.ingestRequests.inc({ protocol: 'remote_write', code: String(res.status) });
+      return res;
+    } catch (err) {
+      const status = isHttpError(err) ? err.status : isStorageError(err) ? 503 : 500;
+      metrics.ingestRequests.inc({ protocol: 'remote_write', code: String(status) });
+      throw err;
+    }
+  });
+
+  app.route('/api/v1', seriesApi(storage));
+  app.route('/api/v1/keys', keysApi(storage, now));
+  app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
+
+  app.post('/api/v1/admin/flush', requireScope('admin'), requireRoot(), async (c) => {
+    await storage().metrics.flush();
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+/** The one place errors become HTTP answers. */
+function errorResponse(err: unknown, c: Context, log: Logger): Response {
+  let status = 500;
+  let code = 'internal';
+  let message = 'internal error';
+  let retryAfter: number | undefined;
+  if (isHttpError(err)) {
+    status = err.status;
+    code = err.code;
+    message = err.message;
+    retryAfter = err.retryAfterSeconds;
+  } else if (isStorageError(err)) {
+    message = err.message;
+    switch (err.code) {
+      case 'storage_closed':
+      case 'storage_unavailable':
+        status = 503;
+        code = 'unavailable';
+        retryAfter = 5;
+        break;
+      case 'series_limit':
+      case 'bad_request':
+        status = 400;
+        code = 'bad_data';
+        break;
+      case 'not_found':
+        status = 404;
+        code = 'not_found';
+        break;
+      case 'conflict':
+        status = 409;
+        code = 'conflict';
+        break;
+      default:
+        log.error('storage error', { err: err.message });
+        message = 'internal storage error';
+    }
+  } else {
+    log.error('unhandled error', { path: c.req.path, err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  }
+  const headers: Record<string, string> = {};
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="vigil", Basic realm="vigil"';
+  if (PLAIN_TEXT_ERROR_PATHS.includes(c.req.path)) {
+    return new Response(`${message}\n`, { status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' } });
+  }
+  return new Response(JSON.stringify({ status: 'error', errorType: code, error: message }), {
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json' },
+  });
+}

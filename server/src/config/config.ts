@@ -1,0 +1,321 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { parseBytes, parseDurationMs } from '../util/duration.js';
+
+/** Per-tenant limits. Every field has a default; a tenant's entry overrides some of them. */
+export interface TenantLimits {
+  /** Samples per second admitted (token bucket refill rate). */
+  ingestionRate: number;
+  /** Token bucket size, samples. */
+  ingestionBurst: number;
+  /** Active series (samples in the last hour) a tenant may have; 0 = unlimited. */
+  maxActiveSeries: number;
+  /** Labels per series, including `__name__`. */
+  maxLabelsPerSeries: number;
+  /** Bytes in a label name. */
+  maxLabelNameLength: number;
+  /** Bytes in a label value. */
+  maxLabelValueLength: number;
+  /** Samples older than now minus this are rejected, ms; 0 = no limit. */
+  maxSampleAgeMs: number;
+  /** Samples newer than now plus this are rejected, ms. */
+  creationGracePeriodMs: number;
+}
+
+/** The server configuration after defaults, parsing and validation. Frozen. */
+export interface VigilConfig {
+  /** `host:port` to listen on. */
+  listen: string;
+  /** Data folder. */
+  dataDir: string;
+  storage: {
+    /** DuckDB buffer pool limit, e.g. `512MB`. */
+    memoryLimit: string;
+    /** DuckDB threads. */
+    threads: number;
+    /** Head rows that trigger a compaction. */
+    compactAfterRows: number;
+    /** Head age that triggers a compaction, ms. */
+    compactAfterMs: number;
+  };
+  /** Default retention for tenants without their own, ms; 0 = keep forever. */
+  retentionMs: number;
+  /** How often retention runs, ms. */
+  retentionIntervalMs: number;
+  /** Largest accepted request body as sent (compressed), bytes. */
+  maxRequestBytes: number;
+  /** Largest accepted request body after decompression, bytes. */
+  maxDecompressedBytes: number;
+  /** Default limits for every tenant. */
+  limits: TenantLimits;
+  /** Per-tenant overrides. */
+  tenants: Record<string, { retentionMs?: number; limits: Partial<TenantLimits> }>;
+}
+
+/** Defaults, applied in exactly this one place. */
+export const DEFAULT_LIMITS: TenantLimits = {
+  ingestionRate: 2_000_000,
+  ingestionBurst: 4_000_000,
+  maxActiveSeries: 1_000_000,
+  maxLabelsPerSeries: 30,
+  maxLabelNameLength: 1024,
+  maxLabelValueLength: 2048,
+  maxSampleAgeMs: 0,
+  creationGracePeriodMs: 10 * 60_000,
+};
+
+function defaults(): VigilConfig {
+  return {
+    listen: '127.0.0.1:9400',
+    dataDir: './data',
+    storage: { memoryLimit: '512MB', threads: 2, compactAfterRows: 2_000_000, compactAfterMs: 300_000 },
+    retentionMs: 30 * 86_400_000,
+    retentionIntervalMs: 3_600_000,
+    maxRequestBytes: 32 * 1024 * 1024,
+    maxDecompressedBytes: 128 * 1024 * 1024,
+    limits: { ...DEFAULT_LIMITS },
+    tenants: {},
+  };
+}
+
+/** A configuration problem with its path and, for YAML, line and column. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+  col?: number;
+}
+
+/** Raised when a configuration is invalid; lists every problem. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `invalid configuration in ${source}:\n${problems
+        .map((p) => `  ${p.line !== undefined ? `${p.line}:${p.col} ` : ''}${p.path}: ${p.message}`)
+        .join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type FieldKind = 'string' | 'int' | 'duration' | 'size' | 'tenantMap' | { object: Schema };
+type Schema = Record<string, { kind: FieldKind; target: string; min?: number }>;
+
+const LIMITS_SCHEMA: Schema = {
+  ingestionRate: { kind: 'int', target: 'ingestionRate', min: 1 },
+  ingestionBurst: { kind: 'int', target: 'ingestionBurst', min: 1 },
+  maxActiveSeries: { kind: 'int', target: 'maxActiveSeries', min: 0 },
+  maxLabelsPerSeries: { kind: 'int', target: 'maxLabelsPerSeries', min: 1 },
+  maxLabelNameLength: { kind: 'int', target: 'maxLabelNameLength', min: 1 },
+  maxLabelValueLength: { kind: 'int', target: 'maxLabelValueLength', min: 1 },
+  maxSampleAge: { kind: 'duration', target: 'maxSampleAgeMs' },
+  creationGracePeriod: { kind: 'duration', target: 'creationGracePeriodMs' },
+};
+
+const TENANT_SCHEMA: Schema = {
+  retention: { kind: 'duration', target: 'retentionMs' },
+  limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
+};
+
+const ROOT_SCHEMA: Schema = {
+  listen: { kind: 'string', target: 'listen' },
+  data: { kind: 'string', target: 'dataDir' },
+  storage: {
+    kind: {
+      object: {
+        memoryLimit: { kind: 'string', target: 'memoryLimit' },
+        threads: { kind: 'int', target: 'threads', min: 1 },
+        compactAfterRows: { kind: 'int', target: 'compactAfterRows', min: 1000 },
+        compactAfter: { kind: 'duration', target: 'compactAfterMs' },
+      },
+    },
+    target: 'storage',
+  },
+  retention: { kind: 'duration', target: 'retentionMs' },
+  retentionInterval: { kind: 'duration', target: 'retentionIntervalMs', min: 1000 },
+  maxRequestSize: { kind: 'size', target: 'maxRequestBytes', min: 1024 },
+  maxDecompressedSize: { kind: 'size', target: 'maxDecompressedBytes', min: 1024 },
+  limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
+  tenants: { kind: 'tenantMap', target: 'tenants' },
+};
+
+const TENANT_ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Whether `id` is a valid tenant id: `[A-Za-z0-9_.-]{1,64}` and not `.` or `..`. */
+export function isValidTenantId(id: string): boolean {
+  return TENANT_ID_RE.test(id) && id !== '.' && id !== '..';
+}
+
+/**
+ * Builds the configuration: defaults, then the YAML `text` (if any), validated, then frozen.
+ * Unknown keys and bad values are reported with their path and line.
+ *
+ * @throws ConfigError listing every problem.
+ */
+export function parseConfig(text: string | undefined, source = 'config'): VigilConfig {
+  const cfg = defaults();
+  if (text === undefined || text.trim() === '') return deepFreeze(cfg);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const problems: ConfigProblem[] = [];
+  for (const e of doc.errors) {
+    const pos = lineCounter.linePos(e.pos[0]);
+    problems.push({ path: '', message: e.message.split('\n')[0]!, line: pos.line, col: pos.col });
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const raw = doc.toJS() as unknown;
+  const where = (path: Array<string | number>): { line?: number; col?: number } => {
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    if (offset === undefined) {
+      // For unknown keys the value node may be null: point at the parent.
+      return path.length > 0 ? where(path.slice(0, -1)) : {};
+    }
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  if (raw !== null && raw !== undefined) {
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      problems.push({ path: '(root)', message: 'must be a mapping' });
+    } else {
+      applyObject(raw as Record<string, unknown>, ROOT_SCHEMA, cfg as unknown as Record<string, unknown>, [], problems, where);
+    }
+  }
+  if (cfg.limits.ingestionBurst < cfg.limits.ingestionRate) {
+    problems.push({
+      path: 'limits.ingestionBurst',
+      message: `must be at least limits.ingestionRate (${cfg.limits.ingestionRate}), or no request could ever use a full second of rate`,
+      ...where(['limits', 'ingestionBurst']),
+    });
+  }
+  if (!/^[^:]*:\d{1,5}$/.test(cfg.listen) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(cfg.listen)) {
+    problems.push({ path: 'listen', message: `${JSON.stringify(cfg.listen)} is not host:port`, ...where(['listen']) });
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return deepFreeze(cfg);
+}
+
+function applyObject(
+  raw: Record<string, unknown>,
+  schema: Schema,
+  target: Record<string, unknown>,
+  path: string[],
+  problems: ConfigProblem[],
+  where: (p: Array<string | number>) => { line?: number; col?: number },
+): void {
+  for (const [key, value] of Object.entries(raw)) {
+    const p = [...path, key];
+    const field = schema[key];
+    if (!field) {
+      problems.push({
+        path: path.length ? path.join('.') : '(root)',
+        message: `unknown field ${JSON.stringify(key)}; known fields: ${Object.keys(schema).join(', ')}`,
+        ...where(p),
+      });
+      continue;
+    }
+    const bad = (message: string) => problems.push({ path: p.join('.'), message, ...where(p) });
+    const kind = field.kind;
+    if (typeof kind === 'object') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        bad('must be a mapping');
+        continue;
+      }
+      const sub = (target[field.target] ?? {}) as Record<string, unknown>;
+      target[field.target] = sub;
+      applyObject(value as Record<string, unknown>, kind.object, sub, p, problems, where);
+      continue;
+    }
+    switch (kind) {
+      case 'string':
+        if (typeof value !== 'string' || value === '') bad('must be a non-empty string');
+        else target[field.target] = value;
+        break;
+      case 'int':
+        if (typeof value !== 'number' || !Number.isInteger(value)) bad(`must be an integer, got ${JSON.stringify(value)}`);
+        else if (field.min !== undefined && value < field.min) bad(`must be at least ${field.min}, got ${value}`);
+        else target[field.target] = value;
+        break;
+      case 'duration': {
+        const ms = typeof value === 'string' ? parseDurationMs(value) : value === 0 ? 0 : undefined;
+        if (ms === undefined) bad(`must be a duration such as "30s", "5m", "30d" (or 0), got ${JSON.stringify(value)}`);
+        else if (field.min !== undefined && ms < field.min) bad(`must be at least ${field.min}ms`);
+        else target[field.target] = ms;
+        break;
+      }
+      case 'size': {
+        const bytes = typeof value === 'number' ? value : typeof value === 'string' ? parseBytes(value) : undefined;
+        if (bytes === undefined || !Number.isFinite(bytes)) bad(`must be a size such as "32MiB", got ${JSON.stringify(value)}`);
+        else if (field.min !== undefined && bytes < field.min) bad(`must be at least ${field.min} bytes`);
+        else target[field.target] = bytes;
+        break;
+      }
+      case 'tenantMap': {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          bad('must be a mapping of tenant id to settings');
+          break;
+        }
+        const out: Record<string, unknown> = {};
+        for (const [id, settings] of Object.entries(value as Record<string, unknown>)) {
+          const tp = [...p, id];
+          if (!isValidTenantId(id)) {
+            problems.push({ path: tp.join('.'), message: 'tenant id must match [A-Za-z0-9_.-]{1,64} and not be "." or ".."', ...where(tp) });
+            continue;
+          }
+          const entry: Record<string, unknown> = { limits: {} };
+          if (settings !== null && (typeof settings !== 'object' || Array.isArray(settings))) {
+            problems.push({ path: tp.join('.'), message: 'must be a mapping', ...where(tp) });
+            continue;
+          }
+          applyObject((settings ?? {}) as Record<string, unknown>, TENANT_SCHEMA, entry, tp, problems, where);
+          out[id] = entry;
+        }
+        target[field.target] = out;
+        break;
+      }
+    }
+  }
+}
+
+/** Reads and parses a YAML config file. */
+export function loadConfigFile(path: string | undefined): VigilConfig {
+  if (path === undefined) return parseConfig(undefined);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '', message: `cannot read file: ${(err as Error).message}` }]);
+  }
+  return parseConfig(text, path);
+}
+
+/** Returns a copy of `cfg` with CLI/env overrides applied, frozen again. */
+export function withOverrides(cfg: VigilConfig, o: { listen?: string; dataDir?: string }): VigilConfig {
+  const copy = structuredClone(cfg) as VigilConfig;
+  if (o.listen !== undefined) copy.listen = o.listen;
+  if (o.dataDir !== undefined) copy.dataDir = o.dataDir;
+  return deepFreeze(copy);
+}
+
+/** Limits for `tenant`: defaults overlaid with its entry in `tenants`. */
+export function limitsFor(cfg: VigilConfig, tenant: string): TenantLimits {
+  const o = cfg.tenants[tenant]?.limits;
+  return o ? { ...cfg.limits, ...o } : cfg.limits;
+}
+
+/** Retention for `tenant`, ms (0 = forever). */
+export function retentionFor(cfg: VigilConfig, tenant: string, stored?: number): number {
+  return stored ?? cfg.tenants[tenant]?.retentionMs ?? cfg.retentionMs;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,65 @@
+import type { AppendResult, SeriesSamples } from '@vigil/storage';
+import type { Context } from 'hono';
+import type { TenantLimits, VigilConfig } from '../config/config.js';
+import type { AppVariables } from '../auth/middleware.js';
+import { HttpError } from '../errors.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { StorageHandle } from '../storage-handle.js';
+import { TokenBucket } from './token-bucket.js';
+
+/**
+ * What every ingest decoder shares: the tenant of the request, the rate limiter, the append into
+ * storage (creating the tenant on its first write), and the self-metrics. Decoders only decode,
+ * validate and build {@link SeriesSamples}.
+ */
+export class IngestContext {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly knownTenants = new Set<string>();
+
+  constructor(
+    readonly config: VigilConfig,
+    readonly metrics: ServerMetrics,
+    private readonly storage: () => StorageHandle | undefined,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** The request's tenant and the open storage (503 while storage is starting). */
+  begin(c: Context): { tenant: string; storage: StorageHandle } {
+    const storage = this.storage();
+    if (!storage) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
+    const auth = (c as Context<{ Variables: AppVariables }>).get('auth');
+    return { tenant: auth.tenant, storage };
+  }
+
+  /**
+   * Takes `samples` tokens from the tenant's bucket or throws 429 with `Retry-After`.
+   * The rejection is counted under reason `rate_limited`.
+   */
+  admit(tenant: string, samples: number, limits: TenantLimits): void {
+    let b = this.buckets.get(tenant);
+    if (!b) {
+      b = new TokenBucket(limits.ingestionRate, limits.ingestionBurst, this.now());
+      this.buckets.set(tenant, b);
+    }
+    const wait = b.take(samples, this.now());
+    if (wait > 0) {
+      this.metrics.discardedSamples.inc({ reason: 'rate_limited' }, samples);
+      throw new HttpError(
+        'rate_limited',
+        `ingestion rate limit of ${limits.ingestionRate} samples/s (burst ${limits.ingestionBurst}) exceeded for this tenant; retry after ${wait}s`,
+        { retryAfterSeconds: wait },
+      );
+    }
+  }
+
+  /** Creates the tenant on its first write, then appends durably. */
+  async append(tenant: string, batch: SeriesSamples[], limits: TenantLimits): Promise<AppendResult> {
+    const storage = this.storage();
+    if (!storage) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
+    if (!this.knownTenants.has(tenant)) {
+      await storage.resources.ensureTenant(tenant, this.now());
+      this.knownTenants.add(tenant);
+    }
+    return storage.metrics.append(tenant, batch, { maxActiveSeries: limits.maxActiveSeries });
+  }
+}

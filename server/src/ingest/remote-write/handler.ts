@@ -1,0 +1,128 @@
+import type { Label, MetricMetadata, SeriesSamples } from '@vigil/storage';
+import type { Context } from 'hono';
+import { limitsFor } from '../../config/config.js';
+import { HttpError, badData } from '../../errors.js';
+import type { IngestContext } from '../ingest-context.js';
+import { ProtobufError } from '../protobuf-reader.js';
+import { readBodyLimited } from '../read-body.js';
+import { decompressSnappyBlock } from '../snappy-block.js';
+import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
+import { METRIC_TYPE_NAMES, type RawSeries, decodeLabel, decodeWriteRequest } from './decode.js';
+
+/** Most problems listed in one 400 body; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 10;
+/** Label sets remembered by their raw bytes; cleared when full. */
+const LABEL_CACHE_SIZE = 200_000;
+
+/**
+ * Handles `POST /api/v1/write` (Prometheus remote_write 1.0): snappy block + protobuf. Valid
+ * series are stored even when others in the same request are invalid; the answer is then 400
+ * naming each invalid series and why (as Mimir does), otherwise 204.
+ */
+export function createRemoteWriteHandler(ctx: IngestContext) {
+  const labelCache = new Map<string, LabelShape>();
+
+  const shapeOf = (body: Buffer, s: RawSeries): LabelShape => {
+    const cacheKey = s.labelsStart >= 0 ? body.toString('latin1', s.labelsStart, s.labelsEnd) : '';
+    const cached = labelCache.get(cacheKey);
+    if (cached) return cached;
+    const labels: Label[] = [];
+    for (let i = 0; i < s.labelRanges.length; i += 2) {
+      labels.push(decodeLabel(body, s.labelRanges[i]!, s.labelRanges[i + 1]!));
+    }
+    const shape = checkLabelShape(labels);
+    if (labelCache.size >= LABEL_CACHE_SIZE) labelCache.clear();
+    labelCache.set(cacheKey, shape);
+    return shape;
+  };
+
+  return async (c: Context): Promise<Response> => {
+    const { tenant, storage } = ctx.begin(c);
+    const cfg = ctx.config;
+    const compressed = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
+    const body = decompressSnappyBlock(compressed, cfg.maxDecompressedBytes);
+    let decoded: ReturnType<typeof decodeWriteRequest>;
+    try {
+      decoded = decodeWriteRequest(body);
+    } catch (err) {
+      if (err instanceof ProtobufError) throw badData(`cannot decode remote_write protobuf: ${err.message}`);
+      throw err;
+    }
+    const limits = limitsFor(cfg, tenant);
+    let total = 0;
+    for (const s of decoded.series) total += s.values.length;
+    ctx.admit(tenant, total, limits);
+
+    const now = ctx.now();
+    const minTs = limits.maxSampleAgeMs > 0 ? now - limits.maxSampleAgeMs : -Infinity;
+    const maxTs = now + limits.creationGracePeriodMs;
+    const problems: string[] = [];
+    let problemCount = 0;
+    const problem = (reason: string, samples: number, text: string) => {
+      ctx.metrics.discardedSamples.inc({ reason }, samples);
+      problemCount++;
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(text);
+    };
+    const batch: SeriesSamples[] = [];
+    for (const s of decoded.series) {
+      if (s.histograms > 0) {
+        problem('native_histogram', s.histograms, `native histograms are not supported (${s.histograms} dropped)`);
+      }
+      if (s.values.length === 0) continue;
+      const shape = shapeOf(body, s);
+      const invalid = shape.error ?? checkLabelLimits(shape, limits);
+      if (invalid) {
+        problem('invalid_labels', s.values.length, `series ${formatLabels(shape.labels)}: ${invalid}`);
+        continue;
+      }
+      let keep: number[] | undefined;
+      for (let i = 0; i < s.timestampsMs.length; i++) {
+        const t = s.timestampsMs[i]!;
+        if (t < minTs || t > maxTs) {
+          keep ??= Array.from({ length: i }, (_, k) => k);
+          const why = t < minTs ? 'too old' : 'too far in the future';
+          problem(
+            t < minTs ? 'sample_too_old' : 'sample_too_new',
+            1,
+            `series ${formatLabels(shape.labels)}: sample timestamp ${new Date(t).toISOString()} is ${why}`,
+          );
+        } else if (keep) keep.push(i);
+      }
+      if (!keep) {
+        batch.push({ labels: shape.labels, timestampsMs: s.timestampsMs, values: s.values, stale: s.stale });
+      } else if (keep.length > 0) {
+        batch.push({
+          labels: shape.labels,
+          timestampsMs: keep.map((i) => s.timestampsMs[i]!),
+          values: keep.map((i) => s.values[i]!),
+          stale: keep.map((i) => s.stale[i]!),
+        });
+      }
+    }
+    const result = await ctx.append(tenant, batch, limits);
+    for (const r of result.rejected) {
+      const s = batch[r.index]!;
+      problem('series_limit', s.values.length, `series ${formatLabels(s.labels)}: ${r.message}`);
+    }
+    ctx.metrics.ingestedSamples.inc({ protocol: 'remote_write' }, result.samplesWritten);
+
+    if (decoded.metadata.length > 0) {
+      const entries = new Map<string, MetricMetadata>();
+      for (const m of decoded.metadata) {
+        if (m.metricFamilyName === '') continue;
+        entries.set(m.metricFamilyName, { type: METRIC_TYPE_NAMES[m.type] ?? 'unknown', help: m.help, unit: m.unit });
+      }
+      ctx.metrics.ingestedMetadata.inc(entries.size);
+      await storage.metrics.putMetadata(tenant, entries);
+    }
+
+    if (problemCount > 0) {
+      const more = problemCount > problems.length ? `\n(and ${problemCount - problems.length} more problems)` : '';
+      throw new HttpError(
+        'bad_data',
+        `${problemCount} invalid series or samples; ${result.samplesWritten} valid samples stored\n${problems.join('\n')}${more}`,
+      );
+    }
+    return c.body(null, 204);
+  };
+}

@@ -1,0 +1,155 @@
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Database, MetricStore, ResourceStore } from '@vigil/storage';
+import { createApp } from './app.js';
+import { ALL_SCOPES, generateKeySecret, hashKey, newKeyId } from './auth/keys.js';
+import { type VigilConfig, retentionFor } from './config/config.js';
+import type { Logger } from './log.js';
+import { ServerMetrics } from './metrics.js';
+import type { StorageHandle } from './storage-handle.js';
+
+/** Options for {@link startServer}. */
+export interface StartOptions {
+  config: VigilConfig;
+  log: Logger;
+  /** Root key from the environment (`VIGIL_ROOT_KEY`); overrides the generated one. */
+  rootKey?: string;
+  /** Where the one-time root key notice is printed. @default process.stdout */
+  out?: NodeJS.WritableStream;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** The address actually bound (port 0 resolves to a free port). */
+  address: { host: string; port: number };
+  /** Drains in-flight requests, finishes queued commits and closes DuckDB cleanly. */
+  stop(): Promise<void>;
+}
+
+/** Splits `host:port` / `[v6]:port`. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]*):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`invalid listen address ${JSON.stringify(listen)}: expected host:port`);
+  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+/**
+ * Starts Vigil: listens at once (so `/-/healthy` answers and `/-/ready` says 503 during recovery),
+ * opens and recovers storage, bootstraps the root key, then starts background maintenance.
+ */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config, log } = opts;
+  let handle: StorageHandle | undefined;
+  const metrics = new ServerMetrics({
+    dbPath: () => handle?.db.path,
+    headRows: () => handle?.metrics.headRowCount,
+    series: () => handle?.metrics.totalSeries,
+  });
+  const app = createApp({ config, storage: () => handle, metrics, log });
+  const { host, port } = parseListen(config.listen);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  // Slow or idle clients must not hold sockets forever (slowloris).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 120_000;
+  server.keepAliveTimeout = 65_000;
+  const bound = server.address();
+  const address = typeof bound === 'object' && bound ? { host, port: bound.port } : { host, port };
+  log.info('listening', { address: `${address.host}:${address.port}` });
+
+  const db = await Database.open({
+    dataDir: config.dataDir,
+    memoryLimit: config.storage.memoryLimit,
+    threads: config.storage.threads,
+  });
+  const store = await MetricStore.open(db, {
+    compactAfterRows: config.storage.compactAfterRows,
+    compactAfterMs: config.storage.compactAfterMs,
+    onCommit: (rows, seconds) => {
+      metrics.commitDuration.observe(seconds);
+      metrics.commitRows.inc(rows);
+    },
+    onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
+    onError: (err) => log.error('background storage work failed', { err }),
+  });
+  const resources = await ResourceStore.open(db);
+  await resources.ensureTenant('default');
+  await bootstrapRootKey(resources, config.dataDir, opts.rootKey, opts.out ?? process.stdout, log);
+  handle = { db, metrics: store, resources };
+  log.info('storage ready', { series: store.totalSeries, headRows: store.headRowCount });
+
+  const timers = [
+    setInterval(() => store.compactIfDue(), 10_000),
+    setInterval(() => {
+      void runRetention(handle!, config).catch((err) => log.error('retention failed', { err }));
+    }, config.retentionIntervalMs),
+  ];
+  for (const t of timers) t.unref();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    stop() {
+      stopping ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await store.drainWrites();
+        handle = undefined;
+        await db.close();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function runRetention(handle: StorageHandle, config: VigilConfig): Promise<void> {
+  const now = Date.now();
+  for (const tenant of handle.metrics.tenants()) {
+    const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
+    if (retention > 0) await handle.metrics.applyRetention(tenant, now - retention);
+  }
+}
+
+/**
+ * Makes sure a root key exists. With `envKey` that key is (added as) a root key. Otherwise, on
+ * the first start, a key is generated, written to `<data>/root.key` (mode 0600) and printed once.
+ */
+async function bootstrapRootKey(
+  resources: ResourceStore,
+  dataDir: string,
+  envKey: string | undefined,
+  out: NodeJS.WritableStream,
+  log: Logger,
+): Promise<void> {
+  const make = (secret: string, name: string) => ({
+    id: newKeyId(),
+    tenant: 'default',
+    name,
+    keyHash: hashKey(secret),
+    scopes: [...ALL_SCOPES],
+    isRoot: true,
+    createdMs: Date.now(),
+    revokedMs: undefined,
+  });
+  if (envKey !== undefined && envKey !== '') {
+    if (!resources.findKeyByHash(hashKey(envKey))) await resources.createKey(make(envKey, 'root (VIGIL_ROOT_KEY)'));
+    return;
+  }
+  const hasRoot = resources.listKeys().some((k) => k.isRoot && k.revokedMs === undefined);
+  if (hasRoot) return;
+  const secret = generateKeySecret();
+  await resources.createKey(make(secret, 'root'));
+  const file = join(dataDir, 'root.key');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  out.write(`\nVigil root API key (shown once, also saved to ${file}):\n\n  ${secret}\n\n`);
+  log.info('root key created', { file, existed: existsSync(file) });
+}

@@ -1,0 +1,104 @@
+import { statSync } from 'node:fs';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The server's own metrics, served at `/metrics`. One registry per server instance (tests create
+ * many). Label values are closed sets (protocol, reason, route pattern), never user data, so the
+ * metrics can neither leak a tenant's data nor explode in cardinality.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly ingestRequests = new Counter({
+    name: 'vigil_ingest_requests_total',
+    help: 'Ingest requests by protocol and HTTP status code.',
+    labelNames: ['protocol', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestedSamples = new Counter({
+    name: 'vigil_ingest_samples_total',
+    help: 'Samples acknowledged (durably stored), by protocol.',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly discardedSamples = new Counter({
+    name: 'vigil_ingest_discarded_samples_total',
+    help: 'Samples rejected at ingest, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestedMetadata = new Counter({
+    name: 'vigil_ingest_metadata_total',
+    help: 'Metric metadata entries received.',
+    registers: [this.registry],
+  });
+  readonly commitDuration = new Histogram({
+    name: 'vigil_storage_commit_duration_seconds',
+    help: 'Time of one group commit to DuckDB (fsync included).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly commitRows = new Counter({
+    name: 'vigil_storage_committed_rows_total',
+    help: 'Sample rows committed to DuckDB.',
+    registers: [this.registry],
+  });
+  readonly compactionDuration = new Histogram({
+    name: 'vigil_storage_compaction_duration_seconds',
+    help: 'Time of one head compaction (flush into the sorted samples table).',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'vigil_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'code'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'vigil_auth_failures_total',
+    help: 'Requests refused by authentication or authorisation, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(probe: { dbPath?: () => string | undefined; headRows?: () => number | undefined; series?: () => number | undefined } = {}) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
+    new Gauge({
+      name: 'vigil_storage_database_bytes',
+      help: 'Size of the DuckDB database file plus its WAL.',
+      registers: [this.registry],
+      collect() {
+        const path = probe.dbPath?.();
+        if (!path) return;
+        let total = 0;
+        for (const p of [path, `${path}.wal`]) {
+          try {
+            total += statSync(p).size;
+          } catch {
+            // The WAL is absent right after a checkpoint.
+          }
+        }
+        this.set(total);
+      },
+    });
+    new Gauge({
+      name: 'vigil_storage_head_rows',
+      help: 'Sample rows committed but not yet compacted into the sorted table.',
+      registers: [this.registry],
+      collect() {
+        const n = probe.headRows?.();
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'vigil_storage_series',
+      help: 'Series known to the index, all tenants.',
+      registers: [this.registry],
+      collect() {
+        const n = probe.series?.();
+        if (n !== undefined) this.set(n);
+      },
+    });
+  }
+}
