@@ -61,7 +61,8 @@ function selectUnion(
  */
 export function seriesApi(storage: () => StorageHandle) {
   const app = new Hono<{ Variables: AppVariables }>();
-  app.use('*', requireScope('query'));
+  // Scope checks go on each route: this app is mounted at /api/v1, next to others.
+  const q = requireScope('query');
 
   const series = async (c: Ctx) => {
     const p = await readParams(c);
@@ -77,7 +78,7 @@ export function seriesApi(storage: () => StorageHandle) {
     }
     return c.json({ status: 'success', data: out, ...(warnings.length ? { warnings } : {}) });
   };
-  app.on(['GET', 'POST'], '/series', series);
+  app.on(['GET', 'POST'], '/series', q, series);
 
   const labels = async (c: Ctx) => {
     const p = await readParams(c);
@@ -97,9 +98,9 @@ export function seriesApi(storage: () => StorageHandle) {
     const limit = parseLimit(p);
     return c.json({ status: 'success', data: limit > 0 ? names.slice(0, limit) : names });
   };
-  app.on(['GET', 'POST'], '/labels', labels);
+  app.on(['GET', 'POST'], '/labels', q, labels);
 
-  app.get('/label/:name/values', async (c) => {
+  app.get('/label/:name/values', q, async (c) => {
     const p = await readParams(c);
     const name = c.req.param('name');
     const sets = matchSets(p);
@@ -119,7 +120,7 @@ export function seriesApi(storage: () => StorageHandle) {
     return c.json({ status: 'success', data: limit > 0 ? values.slice(0, limit) : values });
   });
 
-  app.get('/metadata', async (c) => {
+  app.get('/metadata', q, async (c) => {
     const p = await readParams(c);
     const limit = parseLimit(p);
     const perMetric = parseLimit(p, 'limit_per_metric');
@@ -134,9 +135,9 @@ export function seriesApi(storage: () => StorageHandle) {
     return c.json({ status: 'success', data });
   });
 
-  app.get('/status/buildinfo', (c) => c.json({ status: 'success', data: BUILD_INFO }));
+  app.get('/status/buildinfo', q, (c) => c.json({ status: 'success', data: BUILD_INFO }));
 
-  app.get('/status/tsdb', async (c) => {
+  app.get('/status/tsdb', q, async (c) => {
     const p = await readParams(c);
     const limit = parseLimit(p) || 10;
     const st = storage().metrics.cardinality(c.get('auth').tenant, limit);
@@ -187,7 +188,7 @@ export function seriesApi(storage: () => StorageHandle) {
       }
     });
   };
-  app.on(['GET', 'POST'], '/export', exportRoute);
+  app.on(['GET', 'POST'], '/export', q, exportRoute);
 
   return app;
 }

@@ -199,6 +199,13 @@ export function parseConfig(text: string | undefined, source = 'config'): VigilC
   return deepFreeze(cfg);
 }
 
+/** `limits.ingestionRate`, `tenants["team a"].limits`: keys that are not identifiers are quoted. */
+function formatPath(path: readonly string[]): string {
+  return path
+    .map((seg, i) => (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg) ? (i === 0 ? seg : `.${seg}`) : `[${JSON.stringify(seg)}]`))
+    .join('');
+}
+
 function applyObject(
   raw: Record<string, unknown>,
   schema: Schema,
@@ -212,13 +219,13 @@ function applyObject(
     const field = schema[key];
     if (!field) {
       problems.push({
-        path: path.length ? path.join('.') : '(root)',
+        path: path.length ? formatPath(path) : '(root)',
         message: `unknown field ${JSON.stringify(key)}; known fields: ${Object.keys(schema).join(', ')}`,
         ...where(p),
       });
       continue;
     }
-    const bad = (message: string) => problems.push({ path: p.join('.'), message, ...where(p) });
+    const bad = (message: string) => problems.push({ path: formatPath(p), message, ...where(p) });
     const kind = field.kind;
     if (typeof kind === 'object') {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -263,12 +270,12 @@ function applyObject(
         for (const [id, settings] of Object.entries(value as Record<string, unknown>)) {
           const tp = [...p, id];
           if (!isValidTenantId(id)) {
-            problems.push({ path: tp.join('.'), message: 'tenant id must match [A-Za-z0-9_.-]{1,64} and not be "." or ".."', ...where(tp) });
+            problems.push({ path: formatPath(tp), message: 'tenant id must match [A-Za-z0-9_.-]{1,64} and not be "." or ".."', ...where(tp) });
             continue;
           }
           const entry: Record<string, unknown> = { limits: {} };
           if (settings !== null && (typeof settings !== 'object' || Array.isArray(settings))) {
-            problems.push({ path: tp.join('.'), message: 'must be a mapping', ...where(tp) });
+            problems.push({ path: formatPath(tp), message: 'must be a mapping', ...where(tp) });
             continue;
           }
           applyObject((settings ?? {}) as Record<string, unknown>, TENANT_SCHEMA, entry, tp, problems, where);

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseSeriesSelector } from './selector.js';
+
+describe('parseSeriesSelector', () => {
+  it.each([
+    ['up', [{ name: '__name__', type: '=', value: 'up' }]],
+    [
+      'up{job="node", instance!~"a.*"}',
+      [
+        { name: '__name__', type: '=', value: 'up' },
+        { name: 'job', type: '=', value: 'node' },
+        { name: 'instance', type: '!~', value: 'a.*' },
+      ],
+    ],
+    ['{__name__=~"cpu_.+"}', [{ name: '__name__', type: '=~', value: 'cpu_.+' }]],
+    ['{"my.metric", env!="prod",}', [{ name: '__name__', type: '=', value: 'my.metric' }, { name: 'env', type: '!=', value: 'prod' }]],
+    ["x{a='b\\'c'}", [{ name: '__name__', type: '=', value: 'x' }, { name: 'a', type: '=', value: "b'c" }]],
+    ['x{a=`raw\\n`}', [{ name: '__name__', type: '=', value: 'x' }, { name: 'a', type: '=', value: 'raw\\n' }]],
+    ['x{on="1", by="2"}', [{ name: '__name__', type: '=', value: 'x' }, { name: 'on', type: '=', value: '1' }, { name: 'by', type: '=', value: '2' }]],
+  ])('parses %s', (text, expected) => {
+    expect(parseSeriesSelector(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['up{', 'unexpected end of input inside braces'],
+    ['up{a}', 'expected a label matching operator'],
+    ['up{a=b}', 'expected a string'],
+    ['up{a="x}', 'unterminated quoted string'],
+    ['{a=""}', 'at least one non-empty matcher'],
+    ['{a=~".*"}', 'at least one non-empty matcher'],
+    ['up extra', 'unexpected'],
+  ])('rejects %s naming the problem', (text, message) => {
+    expect(() => parseSeriesSelector(text)).toThrow(message);
+  });
+});
