@@ -110,8 +110,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-async function runRetention(handle: StorageHandle, config: VigilConfig): Promise<void> {
-  const now = Date.now();
+/** Applies each tenant's retention (its override, else the config's) once. */
+export async function runRetention(handle: StorageHandle, config: VigilConfig, now = Date.now()): Promise<void> {
   for (const tenant of handle.metrics.tenants()) {
     const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
     if (retention > 0) await handle.metrics.applyRetention(tenant, now - retention);

@@ -15,6 +15,12 @@ export interface DatabaseOptions {
   threads?: number;
   /** Connections kept for concurrent reads. @default 4 */
   readConnections?: number;
+  /**
+   * WAL size that triggers DuckDB's automatic checkpoint, e.g. `"256MB"`. Large enough that
+   * short-lived head rows are compacted before they are ever checkpointed into the file (whose
+   * freed blocks DuckDB reuses but never returns). @default "256MB"
+   */
+  checkpointThreshold?: string;
 }
 
 /**
@@ -54,6 +60,7 @@ export class Database {
         memory_limit: options.memoryLimit ?? '512MB',
         threads: String(options.threads ?? 2),
         temp_directory: join(options.dataDir, 'tmp'),
+        checkpoint_threshold: options.checkpointThreshold ?? '256MB',
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
         allow_community_extensions: 'false',
