@@ -65,14 +65,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     dataDir: config.dataDir,
     memoryLimit: config.storage.memoryLimit,
     threads: config.storage.threads,
-  });
-  const store = await MetricStore.open(db, {
-    compactAfterRows: config.storage.compactAfterRows,
-    compactAfterMs: config.storage.compactAfterMs,
     onCommit: (rows, seconds) => {
       metrics.commitDuration.observe(seconds);
       metrics.commitRows.inc(rows);
     },
+  });
+  const store = await MetricStore.open(db, {
+    compactAfterRows: config.storage.compactAfterRows,
+    compactAfterMs: config.storage.compactAfterMs,
     onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
     onError: (err) => log.error('background storage work failed', { err }),
   });

@@ -4,6 +4,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from './errors.js';
 import { migrate } from './schema.js';
 import { SerialQueue } from './serial.js';
+import { WriteQueue } from './write-queue.js';
 
 /** Options for {@link openDatabase}. */
 export interface DatabaseOptions {
@@ -21,6 +22,8 @@ export interface DatabaseOptions {
    * freed blocks DuckDB reuses but never returns). @default "256MB"
    */
   checkpointThreshold?: string;
+  /** Called after each group commit with the rows written and its duration in seconds. */
+  onCommit?: (rows: number, seconds: number) => void;
 }
 
 /**
@@ -46,9 +49,14 @@ export class Database {
     readers: DuckDBConnection[],
     /** Path of the database file. */
     readonly path: string,
+    onCommit?: (rows: number, seconds: number) => void,
   ) {
     this.readers = readers;
+    this.writes = new WriteQueue(writer, onCommit);
   }
+
+  /** Group commit on {@link writer}: every ingest write goes through it. */
+  readonly writes: WriteQueue;
 
   /** Opens (creating if needed) the database in `options.dataDir`, migrates and locks it down. */
   static async open(options: DatabaseOptions): Promise<Database> {
@@ -78,7 +86,7 @@ export class Database {
     const resources = await instance.connect();
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < (options.readConnections ?? 4); i++) readers.push(await instance.connect());
-    return new Database(instance, writer, maintenance, resources, readers, path);
+    return new Database(instance, writer, maintenance, resources, readers, path, options.onCommit);
   }
 
   /** A connection for a read-only query (round-robin over the pool). */

@@ -1,5 +1,7 @@
 export { Database, type DatabaseOptions } from './database.js';
 export { SerialQueue } from './serial.js';
+export { HeadTable, type HeadTableOptions } from './head-table.js';
+export { type WriteJob, WriteQueue } from './write-queue.js';
 export { StorageError, type StorageErrorCode, isStorageError } from './errors.js';
 export { type Label, type LabelSet, canonicalLabels, labelsToObject, objectToLabels, seriesKey } from './labels.js';
 export {

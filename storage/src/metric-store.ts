@@ -1,6 +1,5 @@
 import type { Database } from './database.js';
 import {
-  type SampleRows,
   appendSampleRows,
   createSampleRows,
   readBigIntColumn,
@@ -11,6 +10,7 @@ import {
 import { StorageError } from './errors.js';
 import { type Label, labelsToObject, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
+import { HeadTable } from './head-table.js';
 import { HEAD_TABLES } from './schema.js';
 import { type IndexedSeries, TenantSeriesIndex } from './series-index.js';
 
@@ -72,22 +72,10 @@ export interface MetricStoreOptions {
   activeWindowMs?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
-  /** Called after each group commit with the rows written and its duration in seconds. */
-  onCommit?: (rows: number, seconds: number) => void;
   /** Called after each compaction with its duration in seconds. */
   onCompaction?: (seconds: number) => void;
   /** Receives errors of background work (compaction); it must not throw. */
   onError?: (err: unknown) => void;
-}
-
-interface PendingAppend {
-  tenant: string;
-  newSeries: Array<{ key: string; s: IndexedSeries }>;
-  rows: SampleRows;
-  touched: Array<{ s: IndexedSeries; minTs: number; maxTs: number }>;
-  result: AppendResult;
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
 }
 
 /**
@@ -104,28 +92,30 @@ export class MetricStore {
   private readonly indexes = new Map<string, TenantSeriesIndex>();
   private readonly lastAppendMs = new Map<number, number>();
   private nextSeriesId = 1;
-  private queue: PendingAppend[] = [];
-  private writing = false;
-  private activeHead = 0;
-  private headRows = [0, 0];
-  private headSinceMs: Array<number | undefined> = [undefined, undefined];
-  private compacting: Promise<void> | undefined;
-  private switchRequests: Array<() => void> = [];
+  private readonly head: HeadTable;
   private metadataCache = new Map<string, Map<string, MetricMetadata>>();
-  private readonly opts: Required<Pick<MetricStoreOptions, 'compactAfterRows' | 'compactAfterMs' | 'activeWindowMs' | 'now'>>;
-  private readonly hooks: Pick<MetricStoreOptions, 'onCommit' | 'onCompaction' | 'onError'>;
+  private readonly opts: Required<Pick<MetricStoreOptions, 'activeWindowMs' | 'now'>>;
 
   private constructor(
     private readonly db: Database,
     options: MetricStoreOptions,
   ) {
-    this.opts = {
+    this.opts = { activeWindowMs: options.activeWindowMs ?? 3_600_000, now: options.now ?? Date.now };
+    this.head = new HeadTable(db, db.writes, {
+      main: 'samples',
+      heads: HEAD_TABLES,
+      // Duplicate (series, ts) pairs come from retried requests; the last write wins.
+      compactSql: (head) => `INSERT INTO samples
+        SELECT series_id, ts, value FROM (
+          SELECT DISTINCT ON (series_id, ts) series_id, ts, value FROM ${head}
+          ORDER BY series_id, ts, rowid DESC
+        ) ORDER BY series_id, ts`,
       compactAfterRows: options.compactAfterRows ?? 2_000_000,
       compactAfterMs: options.compactAfterMs ?? 300_000,
-      activeWindowMs: options.activeWindowMs ?? 3_600_000,
-      now: options.now ?? Date.now,
-    };
-    this.hooks = { onCommit: options.onCommit, onCompaction: options.onCompaction, onError: options.onError };
+      now: this.opts.now,
+      onCompaction: options.onCompaction,
+      onError: options.onError,
+    });
   }
 
   /** Loads the series index and head state from `db`. */
@@ -160,11 +150,7 @@ export class MetricStore {
       s.maxTs = Number(max);
       this.lastAppendMs.set(s.id, Math.min(now, s.maxTs));
     }
-    for (let h = 0; h < HEAD_TABLES.length; h++) {
-      const r = await conn.runAndReadAll(`SELECT count(*) FROM ${HEAD_TABLES[h]}`);
-      this.headRows[h] = Number(r.getRows()[0]?.[0] ?? 0);
-      if (this.headRows[h]! > 0) this.headSinceMs[h] = now;
-    }
+    await this.head.load();
     const meta = await conn.runAndReadAll('SELECT tenant, metric, type, help, unit FROM metric_metadata');
     for (const [tenant, metric, type, help, unit] of meta.getRows()) {
       this.metadataMap(String(tenant)).set(String(metric), {
@@ -208,8 +194,8 @@ export class MetricStore {
     if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
     const idx = this.index(tenant);
     const rows = createSampleRows(1024);
-    const newSeries: PendingAppend['newSeries'] = [];
-    const touched: PendingAppend['touched'] = [];
+    const newSeries: Array<{ key: string; s: IndexedSeries }> = [];
+    const touched: Array<{ s: IndexedSeries; minTs: number; maxTs: number }> = [];
     const result: AppendResult = { samplesWritten: 0, seriesCreated: 0, rejected: [] };
     const max = options.maxActiveSeries ?? 0;
     let active = max > 0 ? -1 : 0;
@@ -258,167 +244,61 @@ export class MetricStore {
     result.seriesCreated = newSeries.length;
     if (rows.length === 0 && newSeries.length === 0) return Promise.resolve(result);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ tenant, newSeries, rows, touched, result, resolve, reject });
-      void this.drain();
+      let headIndex = 0;
+      this.db.writes.submit({
+        write: async (conn) => {
+          if (newSeries.length > 0) {
+            const app = await conn.createAppender('series');
+            for (const { s } of newSeries) {
+              app.appendUInteger(s.id);
+              app.appendVarchar(tenant);
+              app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
+              app.appendBigInt(BigInt(now));
+              app.endRow();
+            }
+            app.flushSync();
+            app.closeSync();
+          }
+          const head = this.head.current();
+          headIndex = head.index;
+          const app = await conn.createAppender(head.table);
+          appendSampleRows(app, rows);
+          app.flushSync();
+          app.closeSync();
+          return rows.length;
+        },
+        committed: () => {
+          this.head.committed(headIndex, rows.length);
+          for (const t of touched) {
+            if (t.minTs < t.s.minTs) t.s.minTs = t.minTs;
+            if (t.maxTs > t.s.maxTs) t.s.maxTs = t.maxTs;
+          }
+          resolve(result);
+          this.head.compactIfDue();
+        },
+        failed: (err) => {
+          for (const n of newSeries) {
+            idx.remove(n.key);
+            this.lastAppendMs.delete(n.s.id);
+          }
+          reject(
+            new StorageError('storage_unavailable', `could not persist samples: ${(err as Error).message}`, {
+              cause: err,
+            }),
+          );
+        },
+      });
     });
-  }
-
-  private async drain(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue;
-        this.queue = [];
-        await this.commitGroup(group);
-        this.serveSwitchRequests();
-        this.compactIfDue();
-      }
-    } finally {
-      this.writing = false;
-      this.serveSwitchRequests();
-    }
-  }
-
-  private serveSwitchRequests(): void {
-    if (this.switchRequests.length === 0) return;
-    this.activeHead = 1 - this.activeHead;
-    for (const r of this.switchRequests.splice(0)) r();
-  }
-
-  private async commitGroup(group: PendingAppend[]): Promise<void> {
-    const conn = this.db.writer;
-    const head = this.activeHead;
-    const started = performance.now();
-    let total = 0;
-    try {
-      await conn.run('BEGIN TRANSACTION');
-      const created = group.flatMap((p) => p.newSeries.map((n) => ({ tenant: p.tenant, s: n.s })));
-      if (created.length > 0) {
-        const app = await conn.createAppender('series');
-        const now = this.opts.now();
-        for (const { tenant, s } of created) {
-          app.appendUInteger(s.id);
-          app.appendVarchar(tenant);
-          app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
-          app.appendBigInt(BigInt(now));
-          app.endRow();
-        }
-        app.flushSync();
-        app.closeSync();
-      }
-      const app = await conn.createAppender(HEAD_TABLES[head]!);
-      for (const p of group) {
-        appendSampleRows(app, p.rows);
-        total += p.rows.length;
-      }
-      app.flushSync();
-      app.closeSync();
-      await conn.run('COMMIT');
-    } catch (err) {
-      try {
-        await conn.run('ROLLBACK');
-      } catch {
-        // The transaction may already be aborted; nothing else to undo in DuckDB.
-      }
-      for (const p of group) {
-        const idx = this.index(p.tenant);
-        for (const n of p.newSeries) {
-          idx.remove(n.key);
-          this.lastAppendMs.delete(n.s.id);
-        }
-        p.reject(
-          new StorageError('storage_unavailable', `could not persist samples: ${(err as Error).message}`, {
-            cause: err,
-          }),
-        );
-      }
-      return;
-    }
-    this.hooks.onCommit?.(total, (performance.now() - started) / 1000);
-    this.headRows[head]! += total;
-    this.headSinceMs[head] ??= this.opts.now();
-    for (const p of group) {
-      for (const t of p.touched) {
-        if (t.minTs < t.s.minTs) t.s.minTs = t.minTs;
-        if (t.maxTs > t.s.maxTs) t.s.maxTs = t.maxTs;
-      }
-      p.resolve(p.result);
-    }
   }
 
   /** Starts a compaction when the active head is over its row or age threshold. */
   compactIfDue(): void {
-    if (this.compacting) return;
-    const h = this.activeHead;
-    const since = this.headSinceMs[h];
-    const dueByRows = this.headRows[h]! >= this.opts.compactAfterRows;
-    const dueByAge = since !== undefined && this.opts.now() - since >= this.opts.compactAfterMs;
-    if (dueByRows || dueByAge) void this.compact().catch((err) => this.hooks.onError?.(err));
+    this.head.compactIfDue();
   }
 
-  /**
-   * Moves the current head into `samples`: switches new commits to the other head, then, on the
-   * maintenance connection, inserts the old head sorted by `(series_id, ts)` without duplicate
-   * timestamps and empties it, in one transaction (readers see the rows in exactly one place).
-   */
+  /** Moves the head tables into the sorted `samples` table (see {@link HeadTable}). */
   compact(): Promise<void> {
-    if (this.compacting) return this.compacting;
-    const run = async () => {
-      // Compact a leftover in the inactive head first (after a crash both may hold rows).
-      const other = 1 - this.activeHead;
-      if (this.headRows[other]! > 0) await this.compactHead(other);
-      const h = this.activeHead;
-      if (this.headRows[h] === 0) return;
-      await this.switchHead();
-      await this.compactHead(h);
-    };
-    this.compacting = run().finally(() => {
-      this.compacting = undefined;
-    });
-    return this.compacting;
-  }
-
-  /**
-   * Switches new commits to the other head between two commit groups, so that no commit to the
-   * old head is running once this resolves.
-   */
-  private switchHead(): Promise<void> {
-    if (!this.writing) {
-      this.activeHead = 1 - this.activeHead;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.switchRequests.push(resolve);
-    });
-  }
-
-  private compactHead(h: number): Promise<void> {
-    return this.db.maintenanceQueue.run(() => this.compactHeadNow(h));
-  }
-
-  private async compactHeadNow(h: number): Promise<void> {
-    const table = HEAD_TABLES[h]!;
-    const conn = this.db.maintenance;
-    const started = performance.now();
-    await conn.run('BEGIN TRANSACTION');
-    try {
-      await conn.run(
-        `INSERT INTO samples
-         SELECT series_id, ts, value FROM (
-           SELECT DISTINCT ON (series_id, ts) series_id, ts, value FROM ${table}
-           ORDER BY series_id, ts, rowid DESC
-         ) ORDER BY series_id, ts`,
-      );
-      await conn.run(`DELETE FROM ${table}`);
-      await conn.run('COMMIT');
-    } catch (err) {
-      await conn.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-    this.headRows[h] = 0;
-    this.headSinceMs[h] = undefined;
-    this.hooks.onCompaction?.((performance.now() - started) / 1000);
+    return this.head.compact();
   }
 
   /** Compacts every head and checkpoints DuckDB, so on-disk size reflects compressed data. */
@@ -633,17 +513,17 @@ export class MetricStore {
 
   /** Rows waiting in the head tables (not yet compacted). */
   get headRowCount(): number {
-    return this.headRows[0]! + this.headRows[1]!;
+    return this.head.headRows;
   }
 
   /** Waits for queued commits and any running compaction to finish. */
   async drainWrites(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 2));
-    if (this.compacting) await this.compacting.catch(() => undefined);
+    await this.db.writes.idle();
+    await this.head.settled();
   }
 
   private unionAll(columns: string, where: string): string {
-    return ['samples', ...HEAD_TABLES].map((t) => `SELECT ${columns} FROM ${t} ${where}`).join(' UNION ALL ');
+    return this.head.tables.map((t) => `SELECT ${columns} FROM ${t} ${where}`).join(' UNION ALL ');
   }
 }
 
