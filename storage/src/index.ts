@@ -25,3 +25,13 @@ export {
 } from './metric-store.js';
 export { type ApiKeyRecord, type KeyScope, ResourceStore, type Tenant } from './resource-store.js';
 export { type IndexedSeries, TenantSeriesIndex, labelValue } from './series-index.js';
+export {
+  type LogAppendResult,
+  type LogEntry,
+  type LogReadParams,
+  LogStore,
+  type LogStoreOptions,
+  type StoredLogEntry,
+  type StreamEntries,
+  type StreamRejection,
+} from './log-store.js';

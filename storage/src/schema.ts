@@ -40,6 +40,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, metric)
   );
   `,
+  `
+  CREATE TABLE log_streams (
+    id UINTEGER PRIMARY KEY,
+    tenant VARCHAR NOT NULL,
+    labels VARCHAR NOT NULL,
+    created_ms BIGINT NOT NULL
+  );
+  CREATE TABLE log_entries (stream_id UINTEGER NOT NULL, ts BIGINT NOT NULL, line VARCHAR NOT NULL, metadata VARCHAR);
+  CREATE TABLE log_entries_head_0 (stream_id UINTEGER NOT NULL, ts BIGINT NOT NULL, line VARCHAR NOT NULL, metadata VARCHAR);
+  CREATE TABLE log_entries_head_1 (stream_id UINTEGER NOT NULL, ts BIGINT NOT NULL, line VARCHAR NOT NULL, metadata VARCHAR);
+  `,
 ];
 
 /** Brings the schema up to date inside one transaction per migration. */
@@ -60,5 +71,8 @@ export async function migrate(conn: DuckDBConnection): Promise<void> {
   }
 }
 
-/** Names of the two head tables that ingest commits alternate between (see schema.md). */
+/** Names of the two head tables that sample commits alternate between (see schema.md). */
 export const HEAD_TABLES = ['samples_head_0', 'samples_head_1'] as const;
+
+/** Names of the two head tables that log commits alternate between. */
+export const LOG_HEAD_TABLES = ['log_entries_head_0', 'log_entries_head_1'] as const;

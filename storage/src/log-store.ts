@@ -1,0 +1,359 @@
+import { BIGINT, DuckDBDataChunk, UINTEGER, VARCHAR } from '@duckdb/node-api';
+import type { Database } from './database.js';
+import { readNumberColumn } from './duck-vectors.js';
+import { StorageError } from './errors.js';
+import { HeadTable } from './head-table.js';
+import { type Label, seriesKey } from './labels.js';
+import type { LabelMatcher } from './matchers.js';
+import { LOG_HEAD_TABLES } from './schema.js';
+import { type IndexedSeries, TenantSeriesIndex } from './series-index.js';
+
+/** One log entry. Timestamps are nanoseconds since the epoch, as Loki's wire formats carry them. */
+export interface LogEntry {
+  tsNs: bigint;
+  line: string;
+  /** Structured metadata: not part of the stream identity. */
+  metadata?: Record<string, string>;
+}
+
+/** Entries of one stream in an append. Labels must be canonical (sorted, unique, non-empty). */
+export interface StreamEntries {
+  readonly labels: readonly Label[];
+  readonly entries: readonly LogEntry[];
+}
+
+/** A stream that {@link LogStore.append} refused, by its index in the input. */
+export interface StreamRejection {
+  index: number;
+  reason: 'stream_limit';
+  message: string;
+}
+
+/** Outcome of a log append, returned once the data is durable. */
+export interface LogAppendResult {
+  entriesWritten: number;
+  bytesWritten: number;
+  streamsCreated: number;
+  rejected: StreamRejection[];
+}
+
+/** A stored entry read back, with its stream. */
+export interface StoredLogEntry {
+  streamId: number;
+  tsNs: bigint;
+  line: string;
+  metadata: Record<string, string> | undefined;
+}
+
+/** What to read: streams by matchers, a time range, an order and a limit. */
+export interface LogReadParams {
+  matchers: readonly LabelMatcher[];
+  /** Inclusive start, ns. */
+  startNs: bigint;
+  /** Exclusive end, ns (Loki's `end` is exclusive). */
+  endNs: bigint;
+  direction: 'forward' | 'backward';
+  /** Most entries returned; 0 = no limit. */
+  limit: number;
+  /**
+   * Substrings every returned line must contain (case-sensitive). Pushed down into DuckDB so
+   * filtered queries do not ship every line to JS.
+   */
+  lineContains?: readonly string[];
+}
+
+/** Options for {@link LogStore}. */
+export interface LogStoreOptions {
+  /** Head rows that trigger a compaction. @default 500_000 */
+  compactAfterRows?: number;
+  /** Head age that triggers a compaction, ms. @default 300_000 */
+  compactAfterMs?: number;
+  now?: () => number;
+  onCompaction?: (seconds: number) => void;
+  onError?: (err: unknown) => void;
+}
+
+const NS_PER_MS = 1_000_000n;
+
+/**
+ * Log streams and entries on DuckDB, with the same durability contract as metrics: an append
+ * resolves once its transaction is committed (group commit through the database's write queue).
+ * Streams are indexed in memory per tenant like series; entries land in a head table and are
+ * compacted into `log_entries` sorted by `(stream_id, ts)`, identical entries (same stream,
+ * timestamp and line: a retried push) stored once.
+ */
+export class LogStore {
+  private readonly indexes = new Map<string, TenantSeriesIndex>();
+  private nextStreamId = 1;
+  private readonly head: HeadTable;
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly db: Database,
+    options: LogStoreOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.head = new HeadTable(db, db.writes, {
+      main: 'log_entries',
+      heads: LOG_HEAD_TABLES,
+      compactSql: (head) => `INSERT INTO log_entries
+        SELECT stream_id, ts, line, metadata FROM (
+          SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM ${head}
+          ORDER BY stream_id, ts, line, rowid DESC
+        ) ORDER BY stream_id, ts`,
+      compactAfterRows: options.compactAfterRows ?? 500_000,
+      compactAfterMs: options.compactAfterMs ?? 300_000,
+      now: this.now,
+      onCompaction: options.onCompaction,
+      onError: options.onError,
+    });
+  }
+
+  /** Loads the stream index and head state from `db`. */
+  static async open(db: Database, options: LogStoreOptions = {}): Promise<LogStore> {
+    const store = new LogStore(db, options);
+    const conn = db.writer;
+    const streams = await conn.runAndReadAll('SELECT id, tenant, labels FROM log_streams ORDER BY id');
+    const byId = new Map<number, IndexedSeries>();
+    for (const [id, tenant, labelsJson] of streams.getRows()) {
+      const labels = (JSON.parse(String(labelsJson)) as Array<[string, string]>).map(([name, value]) => ({ name, value }));
+      const nid = Number(id);
+      byId.set(nid, store.index(String(tenant)).add(seriesKey(labels), nid, labels));
+      if (nid >= store.nextStreamId) store.nextStreamId = nid + 1;
+    }
+    const ranges = await conn.runAndReadAll(
+      `SELECT stream_id, min(ts) // 1000000, max(ts) // 1000000 FROM (${store.head.tables
+        .map((t) => `SELECT stream_id, ts FROM ${t}`)
+        .join(' UNION ALL ')}) GROUP BY stream_id`,
+    );
+    for (const [id, min, max] of ranges.getRows()) {
+      const s = byId.get(Number(id));
+      if (s) {
+        s.minTs = Number(min);
+        s.maxTs = Number(max);
+      }
+    }
+    await store.head.load();
+    return store;
+  }
+
+  private index(tenant: string): TenantSeriesIndex {
+    let idx = this.indexes.get(tenant);
+    if (!idx) {
+      idx = new TenantSeriesIndex();
+      this.indexes.set(tenant, idx);
+    }
+    return idx;
+  }
+
+  /** Streams known for `tenant`. */
+  streamCount(tenant: string): number {
+    return this.indexes.get(tenant)?.size ?? 0;
+  }
+
+  /**
+   * Appends entries for `tenant`; resolves once durable. New streams past `maxStreams` (0 = no
+   * limit) are left out and listed in `rejected`; the other streams are stored.
+   */
+  append(tenant: string, batch: readonly StreamEntries[], options: { maxStreams?: number } = {}): Promise<LogAppendResult> {
+    if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
+    const idx = this.index(tenant);
+    const result: LogAppendResult = { entriesWritten: 0, bytesWritten: 0, streamsCreated: 0, rejected: [] };
+    const newStreams: Array<{ key: string; s: IndexedSeries }> = [];
+    const touched: Array<{ s: IndexedSeries; minMs: number; maxMs: number }> = [];
+    const ids: number[] = [];
+    const ts: bigint[] = [];
+    const lines: string[] = [];
+    const metas: Array<string | null> = [];
+    const max = options.maxStreams ?? 0;
+    for (let i = 0; i < batch.length; i++) {
+      const input = batch[i]!;
+      if (input.entries.length === 0) continue;
+      const key = seriesKey(input.labels);
+      let s = idx.getByKey(key);
+      if (!s) {
+        if (max > 0 && idx.size >= max) {
+          result.rejected.push({ index: i, reason: 'stream_limit', message: `per-tenant limit of ${max} streams exceeded` });
+          continue;
+        }
+        s = idx.add(key, this.nextStreamId++, input.labels.slice());
+        newStreams.push({ key, s });
+      }
+      let minMs = Infinity;
+      let maxMs = -Infinity;
+      for (const e of input.entries) {
+        ids.push(s.id);
+        ts.push(e.tsNs);
+        lines.push(e.line);
+        metas.push(e.metadata && Object.keys(e.metadata).length > 0 ? JSON.stringify(e.metadata) : null);
+        const ms = Number(e.tsNs / NS_PER_MS);
+        if (ms < minMs) minMs = ms;
+        if (ms > maxMs) maxMs = ms;
+        result.bytesWritten += e.line.length;
+      }
+      touched.push({ s, minMs, maxMs });
+      result.entriesWritten += input.entries.length;
+    }
+    result.streamsCreated = newStreams.length;
+    if (ids.length === 0) return Promise.resolve(result);
+    const nowMs = this.now();
+    return new Promise((resolve, reject) => {
+      let headIndex = 0;
+      this.db.writes.submit({
+        write: async (conn) => {
+          if (newStreams.length > 0) {
+            const app = await conn.createAppender('log_streams');
+            for (const { s } of newStreams) {
+              app.appendUInteger(s.id);
+              app.appendVarchar(tenant);
+              app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
+              app.appendBigInt(BigInt(nowMs));
+              app.endRow();
+            }
+            app.flushSync();
+            app.closeSync();
+          }
+          const head = this.head.current();
+          headIndex = head.index;
+          const app = await conn.createAppender(head.table);
+          for (let off = 0; off < ids.length; off += 2048) {
+            const n = Math.min(2048, ids.length - off);
+            const chunk = DuckDBDataChunk.create([UINTEGER, BIGINT, VARCHAR, VARCHAR], n);
+            chunk.setColumnValues(0, ids.slice(off, off + n));
+            chunk.setColumnValues(1, ts.slice(off, off + n));
+            chunk.setColumnValues(2, lines.slice(off, off + n));
+            chunk.setColumnValues(3, metas.slice(off, off + n));
+            app.appendDataChunk(chunk);
+          }
+          app.flushSync();
+          app.closeSync();
+          return ids.length;
+        },
+        committed: () => {
+          this.head.committed(headIndex, ids.length);
+          for (const t of touched) {
+            if (t.minMs < t.s.minTs) t.s.minTs = t.minMs;
+            if (t.maxMs > t.s.maxTs) t.s.maxTs = t.maxMs;
+          }
+          resolve(result);
+          this.head.compactIfDue();
+        },
+        failed: (err) => {
+          for (const n of newStreams) idx.remove(n.key);
+          reject(new StorageError('storage_unavailable', `could not persist log entries: ${(err as Error).message}`, { cause: err }));
+        },
+      });
+    });
+  }
+
+  /** Streams of `tenant` matching `matchers` with entries overlapping `[startMs, endMs]`. */
+  selectStreams(tenant: string, matchers: readonly LabelMatcher[], startMs?: number, endMs?: number): IndexedSeries[] {
+    return this.indexes.get(tenant)?.select(matchers, startMs, endMs) ?? [];
+  }
+
+  /** Label names of `tenant`'s streams. */
+  labelNames(tenant: string, matchers: readonly LabelMatcher[] = [], startMs?: number, endMs?: number): string[] {
+    return this.indexes.get(tenant)?.labelNames(matchers, startMs, endMs) ?? [];
+  }
+
+  /** Values of label `name` on `tenant`'s streams. */
+  labelValues(tenant: string, name: string, matchers: readonly LabelMatcher[] = [], startMs?: number, endMs?: number): string[] {
+    return this.indexes.get(tenant)?.labelValues(name, matchers, startMs, endMs) ?? [];
+  }
+
+  /**
+   * Reads entries of the matching streams in `[startNs, endNs)`, newest first for `backward`,
+   * at most `limit`. Identical entries not yet compacted are returned once.
+   */
+  async read(tenant: string, p: LogReadParams): Promise<{ streams: Map<number, IndexedSeries>; entries: StoredLogEntry[] }> {
+    const startMs = Number(p.startNs / NS_PER_MS);
+    const endMs = Number(p.endNs / NS_PER_MS);
+    const selected = this.selectStreams(tenant, p.matchers, startMs, endMs);
+    const streams = new Map(selected.map((s) => [s.id, s]));
+    if (selected.length === 0) return { streams, entries: [] };
+    const ids = [...streams.keys()].sort((a, b) => a - b).join(',');
+    const params: unknown[] = [p.startNs, p.endNs];
+    let filter = '';
+    for (const needle of p.lineContains ?? []) {
+      params.push(needle);
+      filter += ` AND contains(line, $${params.length})`;
+    }
+    const where = `WHERE stream_id IN (${ids}) AND ts >= $1 AND ts < $2${filter}`;
+    const union = this.head.tables.map((t) => `SELECT stream_id, ts, line, metadata FROM ${t} ${where}`).join(' UNION ALL ');
+    const order = p.direction === 'forward' ? 'ASC' : 'DESC';
+    const limit = p.limit > 0 ? ` LIMIT ${Math.floor(p.limit)}` : '';
+    const sql = `SELECT DISTINCT ON (ts, stream_id, line) stream_id, ts, line, metadata FROM (${union})
+      ORDER BY ts ${order}, stream_id, line${limit}`;
+    const result = await this.db.reader().run(sql, params as never);
+    const entries: StoredLogEntry[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      const idCol = readNumberColumn(chunk.getColumnVector(0), n);
+      const tsCol = chunk.getColumnValues(1) as bigint[];
+      const lineCol = chunk.getColumnValues(2) as string[];
+      const metaCol = chunk.getColumnValues(3) as Array<string | null>;
+      for (let i = 0; i < n; i++) {
+        const meta = metaCol[i];
+        entries.push({
+          streamId: idCol[i]!,
+          tsNs: tsCol[i]!,
+          line: lineCol[i]!,
+          metadata: meta ? (JSON.parse(meta) as Record<string, string>) : undefined,
+        });
+      }
+    }
+    return { streams, entries };
+  }
+
+  /** Compacts both heads now. */
+  compact(): Promise<void> {
+    return this.head.compact();
+  }
+
+  /** Starts a compaction when due. */
+  compactIfDue(): void {
+    this.head.compactIfDue();
+  }
+
+  /** Rows waiting in the head tables. */
+  get headRowCount(): number {
+    return this.head.headRows;
+  }
+
+  /** Waits for any running compaction. */
+  async settled(): Promise<void> {
+    await this.head.settled();
+  }
+
+  /**
+   * Deletes entries older than `cutoffMs` of `tenant`'s streams that match `matchers` (all of
+   * them when empty), and forgets streams left without entries.
+   */
+  applyRetention(tenant: string, cutoffMs: number, matchers: readonly LabelMatcher[] = []): Promise<number> {
+    return this.db.maintenanceQueue.run(async () => {
+      const idx = this.indexes.get(tenant);
+      if (!idx) return 0;
+      const streams = matchers.length > 0 ? idx.select(matchers) : [...idx.all()];
+      if (streams.length === 0) return 0;
+      const ids = streams.map((s) => s.id).join(',');
+      const cutoffNs = BigInt(Math.floor(cutoffMs)) * NS_PER_MS;
+      for (const table of this.head.tables) {
+        await this.db.maintenance.run(`DELETE FROM ${table} WHERE ts < $1 AND stream_id IN (${ids})`, [cutoffNs]);
+      }
+      const dead = streams.filter((s) => s.maxTs < cutoffMs);
+      if (dead.length > 0) {
+        await this.db.maintenance.run(`DELETE FROM log_streams WHERE id IN (${dead.map((s) => s.id).join(',')})`);
+        for (const s of dead) idx.remove(seriesKey(s.labels));
+      }
+      for (const s of streams) if (s.minTs < cutoffMs) s.minTs = cutoffMs;
+      return dead.length;
+    });
+  }
+
+  /** Tenants that have streams. */
+  tenants(): string[] {
+    return [...this.indexes.keys()];
+  }
+}
