@@ -2,11 +2,13 @@ import { isStorageError } from '@vigil/storage';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { keysApi, tenantsApi } from './api/admin-api.js';
+import { lokiApi } from './api/loki-api.js';
 import { seriesApi } from './api/series-api.js';
 import { type AppVariables, authenticate, requireRoot, requireScope } from './auth/middleware.js';
 import type { VigilConfig } from './config/config.js';
 import { HttpError, isHttpError } from './errors.js';
 import { IngestContext } from './ingest/ingest-context.js';
+import { createLokiPushHandler } from './ingest/loki/handler.js';
 import { createRemoteWriteHandler } from './ingest/remote-write/handler.js';
 import { type Logger, silentLogger } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -25,7 +27,7 @@ export interface AppDeps {
 /** Paths answered without a key. */
 const PUBLIC_PATHS = new Set(['/-/healthy', '/-/ready']);
 /** Ingest paths answer errors in plain text, as Prometheus' and Loki's receivers do. */
-const PLAIN_TEXT_ERROR_PATHS = ['/api/v1/write', '/api/v1/push'];
+const PLAIN_TEXT_ERROR_PATHS = ['/api/v1/write', '/api/v1/push', '/loki/api/v1/push', '/api/prom/push'];
 
 /**
  * Builds the Hono app. Tests call `app.request()` on it without a port; `main.ts` serves it.
@@ -81,24 +83,30 @@ export function createApp(deps: AppDeps) {
     return c.text(text, 200, { 'Content-Type': metrics.registry.contentType });
   });
 
-  const remoteWrite = createRemoteWriteHandler(ingest);
-  app.post('/api/v1/write', requireScope('ingest'), async (c) => {
+  /** Wraps an ingest handler so every answer is counted by protocol and status. */
+  const counted = (protocol: string, handler: (c: Context) => Promise<Response>) => async (c: Context) => {
     try {
-      const res = await remoteWrite(c);
-      metrics.ingestRequests.inc({ protocol: 'remote_write', code: String(res.status) });
+      const res = await handler(c);
+      metrics.ingestRequests.inc({ protocol, code: String(res.status) });
       return res;
     } catch (err) {
       const status = isHttpError(err) ? err.status : isStorageError(err) ? 503 : 500;
-      metrics.ingestRequests.inc({ protocol: 'remote_write', code: String(status) });
+      metrics.ingestRequests.inc({ protocol, code: String(status) });
       throw err;
     }
-  });
+  };
+  app.post('/api/v1/write', requireScope('ingest'), counted('remote_write', createRemoteWriteHandler(ingest)));
+  const lokiPush = counted('loki', createLokiPushHandler(ingest));
+  app.post('/loki/api/v1/push', requireScope('ingest'), lokiPush);
+  app.post('/api/prom/push', requireScope('ingest'), lokiPush);
 
   app.route('/api/v1', seriesApi(storage));
+  app.route('/loki/api/v1', lokiApi(storage, now));
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
 
   app.post('/api/v1/admin/flush', requireScope('admin'), requireRoot(), async (c) => {
+    await storage().logs.compact();
     await storage().metrics.flush();
     return c.body(null, 204);
   });

@@ -75,11 +75,16 @@ describe('startServer', () => {
       expect(res.status).toBe(204);
     }
     // runRetention is what the server's timer calls; drive it directly through a second handle.
-    const { Database, MetricStore, ResourceStore } = await import('@vigil/storage');
+    const { Database, LogStore, MetricStore, ResourceStore } = await import('@vigil/storage');
     await server.stop();
     server = undefined;
     const db = await Database.open({ dataDir: dir });
-    const handle = { db, metrics: await MetricStore.open(db), resources: await ResourceStore.open(db) };
+    const handle = {
+      db,
+      metrics: await MetricStore.open(db),
+      logs: await LogStore.open(db),
+      resources: await ResourceStore.open(db),
+    };
     await runRetention(handle, config, now);
     const count = async (tenant: string) =>
       (await handle.metrics.readSamples(handle.metrics.selectSeries(tenant, []), 0, now + 1))[0]?.values.length;

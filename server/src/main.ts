@@ -2,10 +2,10 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { Database, MetricStore, ResourceStore } from '@vigil/storage';
+import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 import { createApp } from './app.js';
 import { ALL_SCOPES, generateKeySecret, hashKey, newKeyId } from './auth/keys.js';
-import { type VigilConfig, retentionFor } from './config/config.js';
+import { type VigilConfig, logRetentionFor, retentionFor } from './config/config.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
 import type { StorageHandle } from './storage-handle.js';
@@ -76,14 +76,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
     onError: (err) => log.error('background storage work failed', { err }),
   });
+  const logs = await LogStore.open(db, {
+    compactAfterMs: config.storage.compactAfterMs,
+    onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
+    onError: (err) => log.error('background storage work failed', { err }),
+  });
   const resources = await ResourceStore.open(db);
   await resources.ensureTenant('default');
   await bootstrapRootKey(resources, config.dataDir, opts.rootKey, opts.out ?? process.stdout, log);
-  handle = { db, metrics: store, resources };
+  handle = { db, metrics: store, logs, resources };
   log.info('storage ready', { series: store.totalSeries, headRows: store.headRowCount });
 
   const timers = [
-    setInterval(() => store.compactIfDue(), 10_000),
+    setInterval(() => {
+      store.compactIfDue();
+      logs.compactIfDue();
+    }, 10_000),
     setInterval(() => {
       void runRetention(handle!, config).catch((err) => log.error('retention failed', { err }));
     }, config.retentionIntervalMs),
@@ -96,11 +104,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     stop() {
       stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await closeGracefully(server, SHUTDOWN_DRAIN_MS);
         await store.drainWrites();
+        await logs.settled();
         handle = undefined;
         await db.close();
         log.info('stopped');
@@ -110,11 +116,49 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-/** Applies each tenant's retention (its override, else the config's) once. */
+/** How long in-flight requests may take to finish on shutdown before connections are cut. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+
+/**
+ * Stops the HTTP server without waiting for keep-alive clients to go away on their own: new
+ * connections are refused, every response from now on carries `Connection: close`, idle
+ * connections are closed as soon as they become idle, and whatever is left after `drainMs` is cut.
+ * (A client that keeps sending on a keep-alive connection, as Prometheus does, would otherwise
+ * hold `server.close()` open forever.)
+ */
+function closeGracefully(server: Server, drainMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      resolve();
+    };
+    server.on('request', (_req, res) => {
+      res.shouldKeepAlive = false;
+    });
+    server.close(done);
+    server.closeIdleConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+  });
+}
+
+/** Applies each tenant's retention (its override, else the config's) and the log stream rules once. */
 export async function runRetention(handle: StorageHandle, config: VigilConfig, now = Date.now()): Promise<void> {
   for (const tenant of handle.metrics.tenants()) {
     const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
     if (retention > 0) await handle.metrics.applyRetention(tenant, now - retention);
+  }
+  for (const tenant of handle.logs.tenants()) {
+    // Selector rules first (a stream may be kept shorter or longer), then the tenant default for
+    // the rest. Applying a longer rule first is harmless: the default pass below only deletes
+    // streams that no rule matched.
+    const rules = logRetentionFor(config, tenant);
+    for (const rule of rules) {
+      if (rule.retentionMs > 0) await handle.logs.applyRetention(tenant, now - rule.retentionMs, rule.matchers);
+    }
+    const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
+    if (retention > 0) await handle.logs.applyRetention(tenant, now - retention, [], rules.map((r) => r.matchers));
   }
 }
 

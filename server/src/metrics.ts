@@ -26,6 +26,24 @@ export class ServerMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly ingestedLogLines = new Counter({
+    name: 'vigil_ingest_log_lines_total',
+    help: 'Log lines acknowledged (durably stored), by protocol.',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestedLogBytes = new Counter({
+    name: 'vigil_ingest_log_bytes_total',
+    help: 'Bytes of log lines acknowledged, by protocol.',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly discardedLogLines = new Counter({
+    name: 'vigil_ingest_discarded_log_lines_total',
+    help: 'Log lines rejected at ingest, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly ingestedMetadata = new Counter({
     name: 'vigil_ingest_metadata_total',
     help: 'Metric metadata entries received.',

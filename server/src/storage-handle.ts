@@ -1,8 +1,9 @@
-import type { Database, MetricStore, ResourceStore } from '@vigil/storage';
+import type { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 
 /** The open storage the server works on. */
 export interface StorageHandle {
   db: Database;
   metrics: MetricStore;
+  logs: LogStore;
   resources: ResourceStore;
 }

@@ -307,6 +307,18 @@ export class LogStore {
     return { streams, entries };
   }
 
+  /** Entry count and line bytes of `streams` in `[startNs, endNs)`. */
+  async stats(streams: readonly IndexedSeries[], startNs: bigint, endNs: bigint): Promise<{ entries: number; bytes: number }> {
+    if (streams.length === 0) return { entries: 0, bytes: 0 };
+    const ids = streams.map((s) => s.id).join(',');
+    const union = this.head.tables
+      .map((t) => `SELECT line FROM ${t} WHERE stream_id IN (${ids}) AND ts >= $1 AND ts < $2`)
+      .join(' UNION ALL ');
+    const r = await this.db.reader().runAndReadAll(`SELECT count(*), coalesce(sum(strlen(line)), 0) FROM (${union})`, [startNs, endNs]);
+    const [entries, bytes] = r.getRows()[0] ?? [0, 0];
+    return { entries: Number(entries), bytes: Number(bytes) };
+  }
+
   /** Compacts both heads now. */
   compact(): Promise<void> {
     return this.head.compact();
@@ -329,13 +341,21 @@ export class LogStore {
 
   /**
    * Deletes entries older than `cutoffMs` of `tenant`'s streams that match `matchers` (all of
-   * them when empty), and forgets streams left without entries.
+   * them when empty) and match none of the `except` selectors, and forgets streams left without
+   * entries.
    */
-  applyRetention(tenant: string, cutoffMs: number, matchers: readonly LabelMatcher[] = []): Promise<number> {
+  applyRetention(
+    tenant: string,
+    cutoffMs: number,
+    matchers: readonly LabelMatcher[] = [],
+    except: ReadonlyArray<readonly LabelMatcher[]> = [],
+  ): Promise<number> {
     return this.db.maintenanceQueue.run(async () => {
       const idx = this.indexes.get(tenant);
       if (!idx) return 0;
-      const streams = matchers.length > 0 ? idx.select(matchers) : [...idx.all()];
+      const excluded = new Set<number>();
+      for (const ms of except) for (const s of idx.select(ms)) excluded.add(s.id);
+      const streams = (matchers.length > 0 ? idx.select(matchers) : [...idx.all()]).filter((s) => !excluded.has(s.id));
       if (streams.length === 0) return 0;
       const ids = streams.map((s) => s.id).join(',');
       const cutoffNs = BigInt(Math.floor(cutoffMs)) * NS_PER_MS;

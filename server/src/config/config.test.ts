@@ -50,7 +50,7 @@ tenants:
     ).toEqual([
       '1:retention: must be a duration such as "30s", "5m", "30d" (or 0), got "forever"',
       '3:limits.ingestionRate: must be at least 1, got -1',
-      '4:limits: unknown field "evalInterval"; known fields: ingestionRate, ingestionBurst, maxActiveSeries, maxLabelsPerSeries, maxLabelNameLength, maxLabelValueLength, maxSampleAge, creationGracePeriod',
+      '4:limits: unknown field "evalInterval"; known fields: ingestionRate, ingestionBurst, maxActiveSeries, maxLabelsPerSeries, maxLabelNameLength, maxLabelValueLength, maxSampleAge, creationGracePeriod, logIngestionRate, logIngestionBurst, maxStreams, maxLineSize, maxStreamLabels, maxLogAge',
       '6:tenants[".."]: tenant id must match [A-Za-z0-9_.-]{1,64} and not be "." or ".."',
     ]);
   });
@@ -67,5 +67,27 @@ tenants:
 
   it('rejects a listen address that is not host:port', () => {
     expect(problems('listen: localhost')[0]).toMatch(/listen: "localhost" is not host:port/);
+  });
+});
+
+describe('logRetention', () => {
+  it('parses selector rules at load time, globally and per tenant', () => {
+    const c = parseConfig(`
+logRetention:
+  - { selector: '{level="debug"}', retention: 3d }
+tenants:
+  team-a:
+    logRetention:
+      - { selector: '{app="audit"}', retention: 400d }
+`);
+    expect(c.logRetention[0]).toMatchObject({ retentionMs: 3 * 86_400_000, matchers: [{ name: 'level', type: '=', value: 'debug' }] });
+    expect(c.tenants['team-a']!.logRetention![0]!.retentionMs).toBe(400 * 86_400_000);
+  });
+
+  it('reports a bad selector or duration with its position in the list', () => {
+    expect(problems("logRetention:\n  - { selector: '{level=}', retention: 3d }\n  - { selector: '{a=\"b\"}', retention: soon }\n")).toEqual([
+      '2:logRetention[0]: invalid parameter "selector": 1:8: parse error: expected a string after "level="',
+      '3:logRetention[1]: retention must be a duration such as "3d", got "soon"',
+    ]);
   });
 });

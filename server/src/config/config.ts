@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
+import type { LabelMatcher } from '@vigil/storage';
+import { parseSeriesSelector } from '../api/selector.js';
 import { parseBytes, parseDurationMs } from '../util/duration.js';
 
 /** Per-tenant limits. Every field has a default; a tenant's entry overrides some of them. */
@@ -18,8 +20,20 @@ export interface TenantLimits {
   maxLabelValueLength: number;
   /** Samples older than now minus this are rejected, ms; 0 = no limit. */
   maxSampleAgeMs: number;
-  /** Samples newer than now plus this are rejected, ms. */
+  /** Samples and log entries newer than now plus this are rejected, ms. */
   creationGracePeriodMs: number;
+  /** Log bytes per second admitted (token bucket refill rate). */
+  logIngestionRateBytes: number;
+  /** Log token bucket size, bytes. */
+  logIngestionBurstBytes: number;
+  /** Log streams a tenant may have; 0 = unlimited. */
+  maxStreams: number;
+  /** Bytes in one log line. */
+  maxLineBytes: number;
+  /** Labels per log stream. */
+  maxStreamLabels: number;
+  /** Log entries older than now minus this are rejected, ms; 0 = no limit. */
+  maxLogAgeMs: number;
 }
 
 /** The server configuration after defaults, parsing and validation. Frozen. */
@@ -48,8 +62,17 @@ export interface VigilConfig {
   maxDecompressedBytes: number;
   /** Default limits for every tenant. */
   limits: TenantLimits;
+  /** Log streams kept for a different time than the tenant's retention (first match wins). */
+  logRetention: StreamRetention[];
   /** Per-tenant overrides. */
-  tenants: Record<string, { retentionMs?: number; limits: Partial<TenantLimits> }>;
+  tenants: Record<string, { retentionMs?: number; logRetention?: StreamRetention[]; limits: Partial<TenantLimits> }>;
+}
+
+/** A retention period for the log streams matching a selector, e.g. `{level="debug"}` → 3 days. */
+export interface StreamRetention {
+  selector: string;
+  matchers: LabelMatcher[];
+  retentionMs: number;
 }
 
 /** Defaults, applied in exactly this one place. */
@@ -62,6 +85,12 @@ export const DEFAULT_LIMITS: TenantLimits = {
   maxLabelValueLength: 2048,
   maxSampleAgeMs: 0,
   creationGracePeriodMs: 10 * 60_000,
+  logIngestionRateBytes: 16 * 1024 * 1024,
+  logIngestionBurstBytes: 32 * 1024 * 1024,
+  maxStreams: 10_000,
+  maxLineBytes: 256 * 1024,
+  maxStreamLabels: 15,
+  maxLogAgeMs: 7 * 86_400_000,
 };
 
 function defaults(): VigilConfig {
@@ -74,6 +103,7 @@ function defaults(): VigilConfig {
     maxRequestBytes: 32 * 1024 * 1024,
     maxDecompressedBytes: 128 * 1024 * 1024,
     limits: { ...DEFAULT_LIMITS },
+    logRetention: [],
     tenants: {},
   };
 }
@@ -102,7 +132,7 @@ export class ConfigError extends Error {
   }
 }
 
-type FieldKind = 'string' | 'int' | 'duration' | 'size' | 'tenantMap' | { object: Schema };
+type FieldKind = 'string' | 'int' | 'duration' | 'size' | 'tenantMap' | 'streamRetention' | { object: Schema };
 type Schema = Record<string, { kind: FieldKind; target: string; min?: number }>;
 
 const LIMITS_SCHEMA: Schema = {
@@ -114,10 +144,17 @@ const LIMITS_SCHEMA: Schema = {
   maxLabelValueLength: { kind: 'int', target: 'maxLabelValueLength', min: 1 },
   maxSampleAge: { kind: 'duration', target: 'maxSampleAgeMs' },
   creationGracePeriod: { kind: 'duration', target: 'creationGracePeriodMs' },
+  logIngestionRate: { kind: 'size', target: 'logIngestionRateBytes', min: 1 },
+  logIngestionBurst: { kind: 'size', target: 'logIngestionBurstBytes', min: 1 },
+  maxStreams: { kind: 'int', target: 'maxStreams', min: 0 },
+  maxLineSize: { kind: 'size', target: 'maxLineBytes', min: 1 },
+  maxStreamLabels: { kind: 'int', target: 'maxStreamLabels', min: 1 },
+  maxLogAge: { kind: 'duration', target: 'maxLogAgeMs' },
 };
 
 const TENANT_SCHEMA: Schema = {
   retention: { kind: 'duration', target: 'retentionMs' },
+  logRetention: { kind: 'streamRetention', target: 'logRetention' },
   limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
 };
 
@@ -140,6 +177,7 @@ const ROOT_SCHEMA: Schema = {
   maxRequestSize: { kind: 'size', target: 'maxRequestBytes', min: 1024 },
   maxDecompressedSize: { kind: 'size', target: 'maxDecompressedBytes', min: 1024 },
   limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
+  logRetention: { kind: 'streamRetention', target: 'logRetention' },
   tenants: { kind: 'tenantMap', target: 'tenants' },
 };
 
@@ -261,6 +299,41 @@ function applyObject(
         else target[field.target] = bytes;
         break;
       }
+      case 'streamRetention': {
+        if (!Array.isArray(value)) {
+          bad('must be a list of {selector, retention}');
+          break;
+        }
+        const out: StreamRetention[] = [];
+        for (const [i, item] of (value as unknown[]).entries()) {
+          const ip = [...p, String(i)];
+          const at = (message: string) => {
+            problems.push({ path: `${formatPath(p)}[${i}]`, message, ...where(ip) });
+          };
+          if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+            at('must be a mapping with selector and retention');
+            continue;
+          }
+          const { selector, retention, ...rest } = item as Record<string, unknown>;
+          for (const k of Object.keys(rest)) at(`unknown field ${JSON.stringify(k)}; known fields: selector, retention`);
+          const ms = typeof retention === 'string' ? parseDurationMs(retention) : retention === 0 ? 0 : undefined;
+          if (ms === undefined) {
+            at(`retention must be a duration such as "3d", got ${JSON.stringify(retention)}`);
+            continue;
+          }
+          if (typeof selector !== 'string') {
+            at('selector must be a stream selector such as {level="debug"}');
+            continue;
+          }
+          try {
+            out.push({ selector, matchers: parseSeriesSelector(selector, 'selector'), retentionMs: ms });
+          } catch (err) {
+            at((err as Error).message);
+          }
+        }
+        target[field.target] = out;
+        break;
+      }
       case 'tenantMap': {
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
           bad('must be a mapping of tenant id to settings');
@@ -312,6 +385,12 @@ export function withOverrides(cfg: VigilConfig, o: { listen?: string; dataDir?: 
 export function limitsFor(cfg: VigilConfig, tenant: string): TenantLimits {
   const o = cfg.tenants[tenant]?.limits;
   return o ? { ...cfg.limits, ...o } : cfg.limits;
+}
+
+/** Log retention rules for `tenant`: its own rules first, then the global ones. */
+export function logRetentionFor(cfg: VigilConfig, tenant: string): readonly StreamRetention[] {
+  const own = cfg.tenants[tenant]?.logRetention ?? [];
+  return own.length > 0 ? [...own, ...cfg.logRetention] : cfg.logRetention;
 }
 
 /** Retention for `tenant`, ms (0 = forever). */

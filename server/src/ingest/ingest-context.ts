@@ -1,4 +1,4 @@
-import type { AppendResult, SeriesSamples } from '@vigil/storage';
+import type { AppendResult, LogAppendResult, SeriesSamples, StreamEntries } from '@vigil/storage';
 import type { Context } from 'hono';
 import type { TenantLimits, VigilConfig } from '../config/config.js';
 import type { AppVariables } from '../auth/middleware.js';
@@ -14,6 +14,7 @@ import { TokenBucket } from './token-bucket.js';
  */
 export class IngestContext {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly logBuckets = new Map<string, TokenBucket>();
   private readonly knownTenants = new Set<string>();
 
   constructor(
@@ -52,14 +53,45 @@ export class IngestContext {
     }
   }
 
-  /** Creates the tenant on its first write, then appends durably. */
+  /**
+   * Takes `bytes` of log volume from the tenant's log bucket or throws 429 with `Retry-After`.
+   */
+  admitLogBytes(tenant: string, bytes: number, lines: number, limits: TenantLimits): void {
+    let b = this.logBuckets.get(tenant);
+    if (!b) {
+      b = new TokenBucket(limits.logIngestionRateBytes, limits.logIngestionBurstBytes, this.now());
+      this.logBuckets.set(tenant, b);
+    }
+    const wait = b.take(bytes, this.now());
+    if (wait > 0) {
+      this.metrics.discardedLogLines.inc({ reason: 'rate_limited' }, lines);
+      throw new HttpError(
+        'rate_limited',
+        `log ingestion rate limit of ${limits.logIngestionRateBytes} bytes/s (burst ${limits.logIngestionBurstBytes}) exceeded for this tenant; retry after ${wait}s`,
+        { retryAfterSeconds: wait },
+      );
+    }
+  }
+
+  /** Creates the tenant on its first write, then appends samples durably. */
   async append(tenant: string, batch: SeriesSamples[], limits: TenantLimits): Promise<AppendResult> {
+    const storage = await this.ready(tenant);
+    return storage.metrics.append(tenant, batch, { maxActiveSeries: limits.maxActiveSeries });
+  }
+
+  /** Creates the tenant on its first write, then appends log entries durably. */
+  async appendLogs(tenant: string, batch: StreamEntries[], limits: TenantLimits): Promise<LogAppendResult> {
+    const storage = await this.ready(tenant);
+    return storage.logs.append(tenant, batch, { maxStreams: limits.maxStreams });
+  }
+
+  private async ready(tenant: string): Promise<StorageHandle> {
     const storage = this.storage();
     if (!storage) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
     if (!this.knownTenants.has(tenant)) {
       await storage.resources.ensureTenant(tenant, this.now());
       this.knownTenants.add(tenant);
     }
-    return storage.metrics.append(tenant, batch, { maxActiveSeries: limits.maxActiveSeries });
+    return storage;
   }
 }

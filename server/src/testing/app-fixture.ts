@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database, MetricStore, ResourceStore } from '@vigil/storage';
+import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 import { createApp } from '../app.js';
 import { ALL_SCOPES, hashKey } from '../auth/keys.js';
 import { type VigilConfig, parseConfig } from '../config/config.js';
@@ -44,7 +44,8 @@ export async function createAppFixture(yaml?: string): Promise<AppFixture> {
     createdMs: now,
     revokedMs: undefined,
   });
-  const storage: StorageHandle = { db, metrics, resources };
+  const logs = await LogStore.open(db, { now: () => now });
+  const storage: StorageHandle = { db, metrics, logs, resources };
   const app = createApp({ config, storage: () => storage, now: () => now });
   return {
     app,

@@ -1,0 +1,137 @@
+import { type Label, type StreamEntries, canonicalLabels } from '@vigil/storage';
+import type { Context } from 'hono';
+import { limitsFor } from '../../config/config.js';
+import { HttpError, badData, isHttpError } from '../../errors.js';
+import { parseSeriesSelector } from '../../api/selector.js';
+import { decodeContentEncoding } from '../decompress.js';
+import type { IngestContext } from '../ingest-context.js';
+import { ProtobufError } from '../protobuf-reader.js';
+import { readBodyLimited } from '../read-body.js';
+import { decompressSnappyBlock } from '../snappy-block.js';
+import { formatLabels } from '../validate-labels.js';
+import { type RawStream, decodeLokiJson, decodeLokiProtobuf } from './decode.js';
+
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const MAX_LISTED_PROBLEMS = 10;
+const NS_PER_MS = 1_000_000n;
+
+/** Turns a pushed stream's labels into a canonical label set, or says why it cannot. */
+function streamLabels(raw: RawStream['labels'], maxLabels: number, maxName: number, maxValue: number): { labels?: Label[]; error?: string } {
+  let pairs: Label[];
+  if (typeof raw === 'string') {
+    try {
+      const matchers = parseSeriesSelector(raw, 'stream');
+      if (matchers.some((m) => m.type !== '=')) return { error: `stream labels ${raw} must use only "="` };
+      pairs = matchers.map((m) => ({ name: m.name, value: m.value }));
+    } catch (err) {
+      return { error: `cannot parse stream labels ${JSON.stringify(raw)}: ${(err as Error).message}` };
+    }
+  } else {
+    pairs = [];
+    for (const [name, value] of Object.entries(raw)) {
+      if (typeof value !== 'string') return { error: `label ${JSON.stringify(name)} must have a string value` };
+      pairs.push({ name, value });
+    }
+  }
+  const labels = canonicalLabels(pairs);
+  if (labels.length === 0) return { error: 'stream has no labels' };
+  if (labels.length > maxLabels) return { error: `stream has ${labels.length} labels, over the limit of ${maxLabels}` };
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!LABEL_NAME_RE.test(l.name)) return { error: `invalid label name ${JSON.stringify(l.name)}` };
+    if (i > 0 && labels[i - 1]!.name === l.name) return { error: `duplicate label name ${JSON.stringify(l.name)}` };
+    if (l.name.length > maxName) return { error: `label name longer than the limit of ${maxName} bytes` };
+    if (l.value.length > maxValue) return { error: `label value longer than the limit of ${maxValue} bytes` };
+  }
+  return { labels };
+}
+
+/**
+ * Handles `POST /loki/api/v1/push`: JSON (optionally gzip) and snappy protobuf. Protobuf is chosen
+ * by `Content-Type: application/x-protobuf` and is always raw snappy (real clients send no
+ * `Content-Encoding`). Invalid streams and entries are listed in a 400 while the rest is stored.
+ */
+export function createLokiPushHandler(ctx: IngestContext) {
+  return async (c: Context): Promise<Response> => {
+    const { tenant } = ctx.begin(c);
+    const cfg = ctx.config;
+    const body = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
+    const type = (c.req.header('content-type') ?? 'application/json').toLowerCase();
+    let raw: RawStream[];
+    if (type.startsWith('application/x-protobuf')) {
+      const plain = decompressSnappyBlock(body, cfg.maxDecompressedBytes);
+      try {
+        raw = decodeLokiProtobuf(plain);
+      } catch (err) {
+        if (err instanceof ProtobufError) throw badData(`cannot decode Loki push protobuf: ${err.message}`);
+        throw err;
+      }
+    } else if (type.startsWith('application/json') || type === '') {
+      const plain = decodeContentEncoding(body, c.req.header('content-encoding'), cfg.maxDecompressedBytes);
+      try {
+        raw = decodeLokiJson(plain.toString('utf8'));
+      } catch (err) {
+        if (isHttpError(err)) throw err;
+        throw badData(`cannot decode Loki push JSON: ${(err as Error).message}`);
+      }
+    } else {
+      throw new HttpError('unsupported_media_type', `unsupported Content-Type ${JSON.stringify(type)}; use application/json or application/x-protobuf`);
+    }
+
+    const limits = limitsFor(cfg, tenant);
+    let bytes = 0;
+    let lines = 0;
+    for (const s of raw) for (const e of s.entries) {
+      bytes += e.line.length;
+      lines++;
+    }
+    ctx.admitLogBytes(tenant, bytes, lines, limits);
+
+    const nowMs = ctx.now();
+    const minNs = limits.maxLogAgeMs > 0 ? BigInt(nowMs - limits.maxLogAgeMs) * NS_PER_MS : -1n;
+    const maxNs = BigInt(nowMs + limits.creationGracePeriodMs) * NS_PER_MS;
+    const problems: string[] = [];
+    let problemCount = 0;
+    const problem = (reason: string, n: number, text: string) => {
+      ctx.metrics.discardedLogLines.inc({ reason }, n);
+      problemCount++;
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(text);
+    };
+    const batch: StreamEntries[] = [];
+    for (const s of raw) {
+      const name = typeof s.labels === 'string' ? s.labels : JSON.stringify(s.labels);
+      if (s.error) {
+        problem('invalid', Math.max(1, s.entries.length), `stream ${name}: ${s.error}`);
+        continue;
+      }
+      const { labels, error } = streamLabels(s.labels, limits.maxStreamLabels, limits.maxLabelNameLength, limits.maxLabelValueLength);
+      if (!labels) {
+        problem('invalid_labels', s.entries.length, `stream ${name}: ${error}`);
+        continue;
+      }
+      const entries = [];
+      for (const e of s.entries) {
+        if (Buffer.byteLength(e.line, 'utf8') > limits.maxLineBytes) {
+          problem('line_too_long', 1, `stream ${formatLabels(labels)}: line of ${Buffer.byteLength(e.line)} bytes is over the limit of ${limits.maxLineBytes} bytes`);
+        } else if (e.tsNs > maxNs) {
+          problem('too_far_in_future', 1, `stream ${formatLabels(labels)}: entry timestamp ${e.tsNs} is too far in the future`);
+        } else if (e.tsNs < minNs) {
+          problem('too_old', 1, `stream ${formatLabels(labels)}: entry timestamp ${e.tsNs} is older than the limit of ${limits.maxLogAgeMs / 3_600_000}h`);
+        } else entries.push(e);
+      }
+      if (entries.length > 0) batch.push({ labels, entries });
+    }
+    const result = await ctx.appendLogs(tenant, batch, limits);
+    for (const r of result.rejected) {
+      const s = batch[r.index]!;
+      problem('stream_limit', s.entries.length, `stream ${formatLabels(s.labels)}: ${r.message}`);
+    }
+    ctx.metrics.ingestedLogLines.inc({ protocol: 'loki' }, result.entriesWritten);
+    ctx.metrics.ingestedLogBytes.inc({ protocol: 'loki' }, result.bytesWritten);
+    if (problemCount > 0) {
+      const more = problemCount > problems.length ? `\n(and ${problemCount - problems.length} more problems)` : '';
+      throw badData(`${problemCount} invalid streams or entries; ${result.entriesWritten} valid entries stored\n${problems.join('\n')}${more}`);
+    }
+    return c.body(null, 204);
+  };
+}
