@@ -21,6 +21,7 @@ export {
   MetricStore,
   type MetricStoreOptions,
   type SeriesData,
+  type SeriesRefSlot,
   type SeriesSamples,
 } from './metric-store.js';
 export { type ApiKeyRecord, type KeyScope, ResourceStore, type Tenant } from './resource-store.js';

@@ -23,6 +23,18 @@ export interface SeriesSamples {
   readonly values: ArrayLike<number>;
   /** Optional flags, 1 where the sample is a staleness marker (its value is ignored). */
   readonly stale?: ArrayLike<number>;
+  /**
+   * Optional cache slot that a caller keeps per label set (e.g. per raw label bytes) so that
+   * repeated appends of the same series skip building its identity key and the index lookup.
+   * The store fills it; a slot filled for another tenant or a removed series is ignored.
+   */
+  readonly ref?: SeriesRefSlot;
+}
+
+/** See {@link SeriesSamples.ref}. */
+export interface SeriesRefSlot {
+  tenant?: string;
+  series?: IndexedSeries;
 }
 
 /** Options for one {@link MetricStore.append}. */
@@ -193,7 +205,9 @@ export class MetricStore {
   append(tenant: string, batch: readonly SeriesSamples[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
     const idx = this.index(tenant);
-    const rows = createSampleRows(1024);
+    let total = 0;
+    for (const input of batch) total += input.timestampsMs.length;
+    const rows = createSampleRows(Math.max(1, total));
     const newSeries: Array<{ key: string; s: IndexedSeries }> = [];
     const touched: Array<{ s: IndexedSeries; minTs: number; maxTs: number }> = [];
     const result: AppendResult = { samplesWritten: 0, seriesCreated: 0, rejected: [] };
@@ -204,37 +218,50 @@ export class MetricStore {
       const input = batch[i]!;
       const n = input.timestampsMs.length;
       if (n === 0) continue;
-      const key = seriesKey(input.labels);
-      let s = idx.getByKey(key);
+      const slot = input.ref;
+      let s = slot && slot.tenant === tenant && slot.series && !slot.series.dead ? slot.series : undefined;
+      let created = false;
       if (!s) {
-        if (max > 0) {
-          if (active < 0) active = this.activeSeries(tenant);
-          if (active >= max) {
-            result.rejected.push({
-              index: i,
-              reason: 'series_limit',
-              message: `per-tenant limit of ${max} active series exceeded`,
-            });
-            continue;
+        const key = seriesKey(input.labels);
+        s = idx.getByKey(key);
+        if (!s) {
+          if (max > 0) {
+            if (active < 0) active = this.activeSeries(tenant);
+            if (active >= max) {
+              result.rejected.push({
+                index: i,
+                reason: 'series_limit',
+                message: `per-tenant limit of ${max} active series exceeded`,
+              });
+              continue;
+            }
+            active++;
           }
-          active++;
+          s = idx.add(key, this.nextSeriesId++, input.labels.slice());
+          newSeries.push({ key, s });
+          created = true;
         }
-        s = idx.add(key, this.nextSeriesId++, input.labels.slice());
-        newSeries.push({ key, s });
-      } else if (max > 0 && active >= 0 && (this.lastAppendMs.get(s.id) ?? 0) < now - this.opts.activeWindowMs) {
+        if (slot) {
+          slot.tenant = tenant;
+          slot.series = s;
+        }
+      }
+      if (!created && max > 0 && active >= 0 && (this.lastAppendMs.get(s.id) ?? 0) < now - this.opts.activeWindowMs) {
         active++;
       }
       this.lastAppendMs.set(s.id, now);
       reserveRows(rows, n);
+      const at = rows.length;
+      rows.seriesIds.fill(s.id, at, at + n);
+      copyInto(rows.timestampsMs, input.timestampsMs, at);
+      copyInto(rows.values, input.values, at);
+      if (input.stale) copyInto(rows.stale, input.stale, at);
+      else rows.stale.fill(0, at, at + n);
+      rows.length += n;
       let minTs = Infinity;
       let maxTs = -Infinity;
       for (let j = 0; j < n; j++) {
-        const r = rows.length++;
         const t = input.timestampsMs[j]!;
-        rows.seriesIds[r] = s.id;
-        rows.timestampsMs[r] = t;
-        rows.values[r] = input.values[j]!;
-        rows.stale[r] = input.stale?.[j] === 1 ? 1 : 0;
         if (t < minTs) minTs = t;
         if (t > maxTs) maxTs = t;
       }
@@ -525,6 +552,12 @@ export class MetricStore {
   private unionAll(columns: string, where: string): string {
     return this.head.tables.map((t) => `SELECT ${columns} FROM ${t} ${where}`).join(' UNION ALL ');
   }
+}
+
+/** Copies `src` into `dst` at `offset`, in bulk when `src` is a typed array. */
+function copyInto(dst: Float64Array | Uint8Array, src: ArrayLike<number>, offset: number): void {
+  if (ArrayBuffer.isView(src)) dst.set(src as ArrayLike<number>, offset);
+  else for (let i = 0; i < src.length; i++) dst[offset + i] = src[i]!;
 }
 
 /** Cardinality statistics of one tenant. */

@@ -8,6 +8,8 @@ export interface IndexedSeries {
   /** Oldest and newest sample timestamps seen (epoch ms); `Infinity`/`-Infinity` before any sample. */
   minTs: number;
   maxTs: number;
+  /** Set once the series is removed from the index; cached references must then be dropped. */
+  dead?: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export class TenantSeriesIndex {
   remove(key: string): void {
     const s = this.byKey.get(key);
     if (!s) return;
+    s.dead = true;
     this.byKey.delete(key);
     this.byId.delete(s.id);
     for (const l of s.labels) {

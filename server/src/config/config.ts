@@ -97,7 +97,7 @@ function defaults(): VigilConfig {
   return {
     listen: '127.0.0.1:9400',
     dataDir: './data',
-    storage: { memoryLimit: '256MB', threads: 2, compactAfterRows: 2_000_000, compactAfterMs: 300_000 },
+    storage: { memoryLimit: '128MB', threads: 2, compactAfterRows: 2_000_000, compactAfterMs: 300_000 },
     retentionMs: 30 * 86_400_000,
     retentionIntervalMs: 3_600_000,
     maxRequestBytes: 32 * 1024 * 1024,

@@ -23,9 +23,15 @@ export class ProtobufReader {
     readonly buf: Uint8Array,
     pos = 0,
     readonly end = buf.length,
+    view?: DataView,
   ) {
     this.pos = pos;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** A reader over `[start, end)` of the same buffer, sharing this reader's DataView. */
+  sub(start: number, end: number): ProtobufReader {
+    return new ProtobufReader(this.buf, start, end, this.view);
   }
 
   /** True while bytes remain before `end`. */

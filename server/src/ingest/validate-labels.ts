@@ -1,4 +1,4 @@
-import type { Label } from '@vigil/storage';
+import type { Label, SeriesRefSlot } from '@vigil/storage';
 import type { TenantLimits } from '../config/config.js';
 
 const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -11,6 +11,8 @@ export interface LabelShape {
   error: string | undefined;
   longestName: number;
   longestValue: number;
+  /** Storage's cache slot for this label set (see `SeriesSamples.ref`). */
+  ref: SeriesRefSlot;
 }
 
 /**
@@ -42,7 +44,7 @@ export function checkLabelShape(labels: Label[]): LabelShape {
   }
   if (!error && labels.length === 0) error = 'series has no labels';
   else if (!error && !hasName) error = 'series has no __name__ label';
-  return { labels, error, longestName, longestValue };
+  return { labels, error, longestName, longestValue, ref: {} };
 }
 
 /** Checks a shape against a tenant's label limits; returns the problem or `undefined`. */

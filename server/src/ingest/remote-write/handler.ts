@@ -14,25 +14,62 @@ const MAX_LISTED_PROBLEMS = 10;
 /** Label sets remembered by their raw bytes; cleared when full. */
 const LABEL_CACHE_SIZE = 200_000;
 
+/** Longest collision chain kept per hash; past it new label sets are decoded but not cached. */
+const MAX_CHAIN = 8;
+
+/**
+ * FNV-1a over about 64 bytes of `buf[start, end)` (every n-th byte plus the last 16) and the
+ * length: a cheap, allocation-free key for the label cache. It need not be exact, since a hit is
+ * confirmed byte for byte; chains are capped so crafted collisions cannot make lookups slow.
+ */
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  const step = Math.max(1, Math.floor((end - start) / 48));
+  for (let i = start; i < end; i += step) {
+    h ^= buf[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  for (let i = Math.max(start, end - 16); i < end; i++) {
+    h ^= buf[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A cached label set with the exact bytes it was decoded from. */
+interface CachedShape {
+  bytes: Buffer;
+  shape: LabelShape;
+  next: CachedShape | undefined;
+}
+
 /**
  * Handles `POST /api/v1/write` (Prometheus remote_write 1.0): snappy block + protobuf. Valid
  * series are stored even when others in the same request are invalid; the answer is then 400
  * naming each invalid series and why (as Mimir does), otherwise 204.
  */
 export function createRemoteWriteHandler(ctx: IngestContext) {
-  const labelCache = new Map<string, LabelShape>();
+  // Label sets seen before, by a hash of their raw bytes (collisions chained and compared byte
+  // for byte), so a series sent again costs one hash and one memcmp instead of decoding strings.
+  const labelCache = new Map<number, CachedShape>();
 
   const shapeOf = (body: Buffer, s: RawSeries): LabelShape => {
-    const cacheKey = s.labelsStart >= 0 ? body.toString('latin1', s.labelsStart, s.labelsEnd) : '';
-    const cached = labelCache.get(cacheKey);
-    if (cached) return cached;
+    const start = Math.max(0, s.labelsStart);
+    const end = Math.max(start, s.labelsEnd);
+    const h = hashBytes(body, start, end);
+    let chain = 0;
+    for (let c = labelCache.get(h); c; c = c.next) {
+      if (c.bytes.length === end - start && body.compare(c.bytes, 0, c.bytes.length, start, end) === 0) return c.shape;
+      chain++;
+    }
     const labels: Label[] = [];
     for (let i = 0; i < s.labelRanges.length; i += 2) {
       labels.push(decodeLabel(body, s.labelRanges[i]!, s.labelRanges[i + 1]!));
     }
     const shape = checkLabelShape(labels);
+    if (chain >= MAX_CHAIN) return shape;
     if (labelCache.size >= LABEL_CACHE_SIZE) labelCache.clear();
-    labelCache.set(cacheKey, shape);
+    labelCache.set(h, { bytes: Buffer.from(body.subarray(start, end)), shape, next: labelCache.get(h) });
     return shape;
   };
 
@@ -49,9 +86,7 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
       throw err;
     }
     const limits = limitsFor(cfg, tenant);
-    let total = 0;
-    for (const s of decoded.series) total += s.values.length;
-    ctx.admit(tenant, total, limits);
+    ctx.admit(tenant, decoded.samples.length, limits);
 
     const now = ctx.now();
     const minTs = limits.maxSampleAgeMs > 0 ? now - limits.maxSampleAgeMs : -Infinity;
@@ -89,7 +124,7 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
         } else if (keep) keep.push(i);
       }
       if (!keep) {
-        batch.push({ labels: shape.labels, timestampsMs: s.timestampsMs, values: s.values, stale: s.stale });
+        batch.push({ labels: shape.labels, timestampsMs: s.timestampsMs, values: s.values, stale: s.stale, ref: shape.ref });
       } else if (keep.length > 0) {
         batch.push({
           labels: shape.labels,
@@ -99,21 +134,24 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
         });
       }
     }
+    const metadata = new Map<string, MetricMetadata>();
+    for (const m of decoded.metadata) {
+      if (m.metricFamilyName === '') continue;
+      metadata.set(m.metricFamilyName, { type: METRIC_TYPE_NAMES[m.type] ?? 'unknown', help: m.help, unit: m.unit });
+    }
+    // Only what is needed after the commit stays referenced across the await: the decoded body
+    // and its sample arrays (already copied by the store) can be collected while the commit runs,
+    // instead of surviving into the old generation under load.
+    const sizes = batch.map((b) => b.values.length);
+    const labelsOf = batch.map((b) => b.labels);
     const result = await ctx.append(tenant, batch, limits);
     for (const r of result.rejected) {
-      const s = batch[r.index]!;
-      problem('series_limit', s.values.length, `series ${formatLabels(s.labels)}: ${r.message}`);
+      problem('series_limit', sizes[r.index]!, `series ${formatLabels(labelsOf[r.index]!)}: ${r.message}`);
     }
     ctx.metrics.ingestedSamples.inc({ protocol: 'remote_write' }, result.samplesWritten);
-
-    if (decoded.metadata.length > 0) {
-      const entries = new Map<string, MetricMetadata>();
-      for (const m of decoded.metadata) {
-        if (m.metricFamilyName === '') continue;
-        entries.set(m.metricFamilyName, { type: METRIC_TYPE_NAMES[m.type] ?? 'unknown', help: m.help, unit: m.unit });
-      }
-      ctx.metrics.ingestedMetadata.inc(entries.size);
-      await storage.metrics.putMetadata(tenant, entries);
+    if (metadata.size > 0) {
+      ctx.metrics.ingestedMetadata.inc(metadata.size);
+      await storage.metrics.putMetadata(tenant, metadata);
     }
 
     if (problemCount > 0) {
