@@ -1,0 +1,132 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_VIGIL_BIN } from './peers/vigil.js';
+import { SYSTEM_NAMES, type SystemName } from './peers/types.js';
+
+/** Everything a benchmark run can be told; defaults are applied in {@link parseBenchOptions} only. */
+export interface BenchOptions {
+  /** Hosts in the workload (10 series each). @default 1000 */
+  hosts: number;
+  /** Hours of data, ending a minute before the run starts. @default 6 */
+  hours: number;
+  /** Seconds between two samples of a series. @default 10 */
+  intervalSeconds: number;
+  /** Systems to run, in this order. @default vm, prometheus, vigil */
+  systems: SystemName[];
+  /** Runs per system; the report shows medians. @default 1 */
+  repeat: number;
+  /** Concurrent connections (hosts are split across them). @default 4 */
+  connections: number;
+  /** Target samples per remote_write request. @default 10 000 */
+  samplesPerRequest: number;
+  /** Seed of the workload. @default 1 */
+  seed: number;
+  /** Largest lead of one connection over the slowest one, in data minutes. @default 20 */
+  maxSkewMinutes: number;
+  /** Time limit for the data to become queryable after the last ack, in seconds. @default 300 */
+  queryableTimeoutSeconds: number;
+  /** Time limit of one write request, in seconds. @default 120 */
+  requestTimeoutSeconds: number;
+  /** Where the JSON results go. @default bench/results/latest.json */
+  out: string;
+  /** Path of the built Vigil CLI. @default server/dist/bin/vigil.js */
+  vigilBin: string;
+  /** Keep the peers' data directories (their paths are printed). @default false */
+  keepData: boolean;
+}
+
+const DEFAULT_OUT = resolve(dirname(fileURLToPath(import.meta.url)), 'results/latest.json');
+
+function userCwd(): string {
+  return process.env.INIT_CWD ?? process.cwd();
+}
+
+export const USAGE = `Usage: npm run bench -- [options]   (from tests/, or the repository root)
+
+  --hosts N                 hosts, 10 cpu_usage_* series each            (default 1000)
+  --hours H                 hours of data, one sample per interval       (default 6)
+  --interval-seconds S      seconds between samples                      (default 10)
+  --systems LIST            comma-separated: vm,prometheus,vigil         (default all three)
+  --repeat N                runs per system, medians reported            (default 1)
+  --connections N           concurrent keep-alive connections            (default 4)
+  --samples-per-request N   samples per remote_write request             (default 10000)
+  --seed N                  workload seed                                (default 1)
+  --max-skew-minutes M      how far a connection may lead in data time   (default 20)
+  --queryable-timeout-seconds S                                          (default 300)
+  --request-timeout-seconds S                                            (default 120)
+  --out FILE                JSON results                                 (default bench/results/latest.json)
+  --vigil-bin FILE          built Vigil CLI                              (default server/dist/bin/vigil.js)
+  --keep-data               keep the data directories
+  --help
+`;
+
+/**
+ * Parses the command line. Returns undefined when `--help` was asked for.
+ *
+ * @throws on unknown options and bad values, naming the option.
+ */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      hosts: { type: 'string' },
+      hours: { type: 'string' },
+      'interval-seconds': { type: 'string' },
+      systems: { type: 'string' },
+      repeat: { type: 'string' },
+      connections: { type: 'string' },
+      'samples-per-request': { type: 'string' },
+      seed: { type: 'string' },
+      'max-skew-minutes': { type: 'string' },
+      'queryable-timeout-seconds': { type: 'string' },
+      'request-timeout-seconds': { type: 'string' },
+      out: { type: 'string' },
+      'vigil-bin': { type: 'string' },
+      'keep-data': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return undefined;
+
+  const number = (name: keyof typeof values, fallback: number, { integer = true, min = 1 } = {}): number => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (typeof raw !== 'string' || !Number.isFinite(parsed) || (integer && !Number.isInteger(parsed)) || parsed < min) {
+      throw new Error(`--${name}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${String(raw)}`);
+    }
+    return parsed;
+  };
+  const systems = (values.systems ?? SYSTEM_NAMES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const s of systems) {
+    if (!(SYSTEM_NAMES as readonly string[]).includes(s)) {
+      throw new Error(`--systems: unknown system "${s}" (known: ${SYSTEM_NAMES.join(', ')})`);
+    }
+  }
+  if (systems.length === 0) throw new Error('--systems: name at least one system');
+
+  return Object.freeze({
+    hosts: number('hosts', 1000),
+    hours: number('hours', 6, { integer: false, min: 0.01 }),
+    intervalSeconds: number('interval-seconds', 10, { integer: false, min: 0.001 }),
+    systems: systems as SystemName[],
+    repeat: number('repeat', 1),
+    connections: number('connections', 4),
+    samplesPerRequest: number('samples-per-request', 10_000),
+    seed: number('seed', 1, { min: 0 }),
+    maxSkewMinutes: number('max-skew-minutes', 20, { integer: false, min: 0 }),
+    queryableTimeoutSeconds: number('queryable-timeout-seconds', 300, { integer: false }),
+    requestTimeoutSeconds: number('request-timeout-seconds', 120, { integer: false }),
+    // npm runs workspace scripts in the workspace folder; paths typed by the user are relative to
+    // where they typed them (INIT_CWD), defaults are relative to this folder.
+    out: values.out === undefined ? DEFAULT_OUT : resolve(userCwd(), values.out),
+    vigilBin: values['vigil-bin'] === undefined ? DEFAULT_VIGIL_BIN : resolve(userCwd(), values['vigil-bin']),
+    keepData: values['keep-data'] ?? false,
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: the ingest benchmark of issue 2. Generates the TSBS-like "devops cpu" workload,
+ * pre-encodes it as remote_write requests, then starts each system fresh on loopback, sends the
+ * workload over 4 connections and measures samples/s to acknowledgement, time until everything is
+ * queryable, peak RSS and bytes per sample on disk. Prints Markdown and writes JSON.
+ *
+ * @example
+ * npm run bench -- --hosts 100 --hours 1 --systems vm,prometheus
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { type IngestRunResult, runIngestBenchmark } from './ingest-benchmark.js';
+import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
+import { encodeWorkload } from './payloads.js';
+import { cleanUpNow } from './peers/process.js';
+import { createPrometheusPeer } from './peers/prometheus.js';
+import type { Peer, SystemName } from './peers/types.js';
+import { createVictoriaMetricsPeer } from './peers/victoria-metrics.js';
+import { createVigilPeer } from './peers/vigil.js';
+import { formatMarkdown, summarize, vigilRatios } from './report.js';
+import { CPU_METRIC_NAMES, createWorkload, WORKLOAD_MATCHER } from './workload.js';
+
+/** The workload ends this long before the run starts, so no system treats it as "too recent". */
+const END_BEFORE_NOW_MS = 60_000;
+
+function createPeer(system: SystemName, options: BenchOptions): Peer {
+  switch (system) {
+    case 'vm':
+      return createVictoriaMetricsPeer({ keepData: options.keepData });
+    case 'prometheus':
+      return createPrometheusPeer({ keepData: options.keepData });
+    case 'vigil':
+      return createVigilPeer({ bin: options.vigilBin, keepData: options.keepData });
+    default:
+      throw new Error(`unknown system ${String(system satisfies never)}`);
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const workload = createWorkload({
+    hosts: options.hosts,
+    durationMs: options.hours * 3_600_000,
+    intervalMs: options.intervalSeconds * 1000,
+    endMs: Date.now() - END_BEFORE_NOW_MS,
+    seed: options.seed,
+  });
+  log(
+    `workload: ${options.hosts} hosts × 10 metrics × ${workload.timestampCount} samples = ${workload.sampleCount.toLocaleString('en-US')} samples` +
+      ` (${new Date(workload.startMs).toISOString()} … ${new Date(workload.lastMs).toISOString()})`,
+  );
+  const encoded = encodeWorkload(workload, { connections: options.connections, samplesPerRequest: options.samplesPerRequest });
+  log(
+    `encoded ${encoded.requestCount} requests (${(encoded.compressedBytes / 1e6).toFixed(1)} MB snappy, ${(encoded.rawBytes / 1e6).toFixed(1)} MB protobuf)` +
+      ` over ${encoded.queues.length} connections in ${(encoded.encodeMs / 1000).toFixed(1)} s (not measured)`,
+  );
+
+  const peers = options.systems.map((system) => createPeer(system, options));
+  const results: IngestRunResult[] = [];
+  // Systems alternate within each repetition, so slow drifts of the shared machine spread evenly.
+  for (let repetition = 1; repetition <= options.repeat; repetition++) {
+    for (const peer of peers) {
+      if (repetition > 1 && results.some((r) => r.system === peer.system && r.status === 'skipped')) continue;
+      log(`--- ${peer.title}, run ${repetition}/${options.repeat}`);
+      results.push(
+        await runIngestBenchmark(peer, {
+          encoded,
+          scope: { matcher: WORKLOAD_MATCHER, metricNames: CPU_METRIC_NAMES, startMs: workload.startMs, lastMs: workload.lastMs },
+          repetition,
+          maxSkewMs: options.maxSkewMinutes * 60_000,
+          requestTimeoutMs: options.requestTimeoutSeconds * 1000,
+          queryableTimeoutMs: options.queryableTimeoutSeconds * 1000,
+          log,
+        }),
+      );
+    }
+  }
+
+  const summaries = summarize(results);
+  const workloadLine =
+    `Workload: ${options.hosts.toLocaleString('en-US')} hosts × 10 cpu_usage_* series, one sample per ${options.intervalSeconds} s over ${options.hours} h` +
+    ` = ${workload.sampleCount.toLocaleString('en-US')} samples in ${encoded.requestCount} remote_write requests over ${encoded.queues.length} connections;` +
+    ` ${options.repeat} run(s) per system, medians.`;
+  process.stdout.write(`\n${formatMarkdown(summaries, results, workloadLine)}\n`);
+
+  const report = {
+    generatedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      totalMemoryBytes: totalmem(),
+      loadAverageAtEnd: loadavg(),
+      node: process.version,
+    },
+    options,
+    workload: {
+      hosts: options.hosts,
+      series: workload.series.length,
+      samples: workload.sampleCount,
+      startMs: workload.startMs,
+      lastMs: workload.lastMs,
+      intervalMs: workload.options.intervalMs,
+      requests: encoded.requestCount,
+      compressedBytes: encoded.compressedBytes,
+      rawBytes: encoded.rawBytes,
+      encodeMs: encoded.encodeMs,
+    },
+    summaries,
+    vigilVsVictoriaMetrics: vigilRatios(summaries) ?? null,
+    runs: results,
+  };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`results written to ${options.out}`);
+  return results.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    cleanUpNow();
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    cleanUpNow();
+    process.exit(1);
+  },
+);
