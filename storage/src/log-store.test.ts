@@ -25,7 +25,7 @@ describe('LogStore', () => {
 
   const read = (o: Partial<Parameters<LogStore['read']>[1]> = {}) =>
     logs.read('t', {
-      matchers: [{ name: 'app', type: '=', value: 'api' }],
+      matchers: [{ name: 'app', op: '=', value: 'api' }],
       startNs: S,
       endNs: sec(100),
       direction: 'backward',
@@ -101,7 +101,7 @@ describe('LogStore', () => {
       { labels: objectToLabels({ app: 'api', level: 'debug' }), entries: [{ tsNs: sec(1), line: 'd' }] },
       { labels: objectToLabels({ app: 'api', level: 'info' }), entries: [{ tsNs: sec(1), line: 'i' }] },
     ]);
-    await logs.applyRetention('t', Number(sec(2) / 1_000_000n), [{ name: 'level', type: '=', value: 'debug' }]);
+    await logs.applyRetention('t', Number(sec(2) / 1_000_000n), [{ name: 'level', op: '=', value: 'debug' }]);
     expect((await read()).entries.map((e) => e.line)).toEqual(['i']);
     expect(logs.labelValues('t', 'level')).toEqual(['info']);
   });

@@ -3,10 +3,10 @@ import { RE2JS } from 're2js';
 /** The four PromQL label matcher kinds. */
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
-/** A label matcher as written in a selector: `name op "value"`. */
+/** A label matcher as written in a selector: `name op "value"` (the shape `@vigil/query-language` declares). */
 export interface LabelMatcher {
   readonly name: string;
-  readonly type: MatchType;
+  readonly op: MatchType;
   readonly value: string;
 }
 
@@ -27,7 +27,7 @@ export const MAX_REGEX_LENGTH = 4096;
  * @throws Error naming the matcher when the regex is invalid or too long.
  */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
-  switch (m.type) {
+  switch (m.op) {
     case '=':
       return { ...m, matches: (v) => v === m.value };
     case '!=':
@@ -37,10 +37,10 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
       const re = compileAnchoredRegex(m.name, m.value);
       const literal = literalAlternatives(m.value);
       const test = literal ? (v: string) => literal.has(v) : (v: string) => re.matches(v);
-      return m.type === '=~' ? { ...m, matches: test } : { ...m, matches: (v) => !test(v) };
+      return m.op === '=~' ? { ...m, matches: test } : { ...m, matches: (v) => !test(v) };
     }
     default:
-      return assertNever(m.type);
+      return assertNever(m.op);
   }
 }
 

@@ -29,7 +29,7 @@ describe('MetricStore', () => {
       { labels: L({ __name__: 'up', job: 'b' }), timestampsMs: [1000], values: [5] },
     ]);
     expect(r).toEqual({ samplesWritten: 3, seriesCreated: 2, rejected: [] });
-    const series = store.selectSeries('t1', [{ name: 'job', type: '=', value: 'a' }]);
+    const series = store.selectSeries('t1', [{ name: 'job', op: '=', value: 'a' }]);
     const data = await store.readSamples(series, 0, 10_000);
     expect(data).toHaveLength(1);
     expect([...data[0]!.timestampsMs]).toEqual([1000, 2000]);
@@ -41,7 +41,7 @@ describe('MetricStore', () => {
     await store.append('t2', [{ labels: L({ __name__: 'down' }), timestampsMs: [1], values: [1] }]);
     expect(store.labelValues('t1', '__name__')).toEqual(['up']);
     expect(store.labelValues('t2', '__name__')).toEqual(['down']);
-    expect(store.selectSeries('t2', [{ name: '__name__', type: '=', value: 'up' }])).toEqual([]);
+    expect(store.selectSeries('t2', [{ name: '__name__', op: '=', value: 'up' }])).toEqual([]);
   });
 
   it('stores stale markers as staleness, not as NaN values', async () => {
@@ -64,12 +64,12 @@ describe('MetricStore', () => {
         .selectSeries('t', ms)
         .map((s) => s.labels.find((l) => l.name === 'host')?.value)
         .sort();
-    expect(hosts([{ name: 'env', type: '=', value: 'prod' }])).toEqual(['a1']);
-    expect(hosts([{ name: 'env', type: '!=', value: 'prod' }])).toEqual(['a2', 'b1']);
-    expect(hosts([{ name: 'host', type: '=~', value: 'a.*' }])).toEqual(['a1', 'a2']);
-    expect(hosts([{ name: 'host', type: '!~', value: 'a.*' }])).toEqual(['b1']);
-    expect(hosts([{ name: 'env', type: '=', value: '' }])).toEqual(['b1']);
-    expect(hosts([{ name: 'env', type: '=~', value: 'prod|' }])).toEqual(['a1', 'b1']);
+    expect(hosts([{ name: 'env', op: '=', value: 'prod' }])).toEqual(['a1']);
+    expect(hosts([{ name: 'env', op: '!=', value: 'prod' }])).toEqual(['a2', 'b1']);
+    expect(hosts([{ name: 'host', op: '=~', value: 'a.*' }])).toEqual(['a1', 'a2']);
+    expect(hosts([{ name: 'host', op: '!~', value: 'a.*' }])).toEqual(['b1']);
+    expect(hosts([{ name: 'env', op: '=', value: '' }])).toEqual(['b1']);
+    expect(hosts([{ name: 'env', op: '=~', value: 'prod|' }])).toEqual(['a1', 'b1']);
   });
 
   it('runs a catastrophic-backtracking regex in linear time', async () => {
@@ -80,7 +80,7 @@ describe('MetricStore', () => {
     }));
     await store.append('t', many);
     const t0 = performance.now();
-    expect(store.selectSeries('t', [{ name: 'v', type: '=~', value: '(a+)+b' }])).toEqual([]);
+    expect(store.selectSeries('t', [{ name: 'v', op: '=~', value: '(a+)+b' }])).toEqual([]);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
@@ -119,7 +119,7 @@ describe('MetricStore', () => {
     await db.close();
     db = await Database.open({ dataDir: dir });
     store = await MetricStore.open(db);
-    const series = store.selectSeries('t', [{ name: 'a', type: '=', value: 'b' }]);
+    const series = store.selectSeries('t', [{ name: 'a', op: '=', value: 'b' }]);
     expect(series).toHaveLength(1);
     expect(series[0]!.minTs).toBe(5);
     const [d] = await store.readSamples(series, 0, 10);

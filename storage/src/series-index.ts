@@ -146,7 +146,7 @@ export class TenantSeriesIndex {
       const values = this.postings.get(m.name);
       if (!values) return [];
       let ids: number[];
-      if (m.type === '=') {
+      if (m.op === '=') {
         ids = values.get(m.value) ?? [];
       } else {
         ids = [];

@@ -3,20 +3,20 @@ import { parseSeriesSelector } from './selector.js';
 
 describe('parseSeriesSelector', () => {
   it.each([
-    ['up', [{ name: '__name__', type: '=', value: 'up' }]],
+    ['up', [{ name: '__name__', op: '=', value: 'up' }]],
     [
       'up{job="node", instance!~"a.*"}',
       [
-        { name: '__name__', type: '=', value: 'up' },
-        { name: 'job', type: '=', value: 'node' },
-        { name: 'instance', type: '!~', value: 'a.*' },
+        { name: '__name__', op: '=', value: 'up' },
+        { name: 'job', op: '=', value: 'node' },
+        { name: 'instance', op: '!~', value: 'a.*' },
       ],
     ],
-    ['{__name__=~"cpu_.+"}', [{ name: '__name__', type: '=~', value: 'cpu_.+' }]],
-    ['{"my.metric", env!="prod",}', [{ name: '__name__', type: '=', value: 'my.metric' }, { name: 'env', type: '!=', value: 'prod' }]],
-    ["x{a='b\\'c'}", [{ name: '__name__', type: '=', value: 'x' }, { name: 'a', type: '=', value: "b'c" }]],
-    ['x{a=`raw\\n`}', [{ name: '__name__', type: '=', value: 'x' }, { name: 'a', type: '=', value: 'raw\\n' }]],
-    ['x{on="1", by="2"}', [{ name: '__name__', type: '=', value: 'x' }, { name: 'on', type: '=', value: '1' }, { name: 'by', type: '=', value: '2' }]],
+    ['{__name__=~"cpu_.+"}', [{ name: '__name__', op: '=~', value: 'cpu_.+' }]],
+    ['{"my.metric", env!="prod",}', [{ name: '__name__', op: '=', value: 'my.metric' }, { name: 'env', op: '!=', value: 'prod' }]],
+    ["x{a='b\\'c'}", [{ name: '__name__', op: '=', value: 'x' }, { name: 'a', op: '=', value: "b'c" }]],
+    ['x{a=`raw\\n`}', [{ name: '__name__', op: '=', value: 'x' }, { name: 'a', op: '=', value: 'raw\\n' }]],
+    ['x{on="1", by="2"}', [{ name: '__name__', op: '=', value: 'x' }, { name: 'on', op: '=', value: '1' }, { name: 'by', op: '=', value: '2' }]],
   ])('parses %s', (text, expected) => {
     expect(parseSeriesSelector(text)).toEqual(expected);
   });

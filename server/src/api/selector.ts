@@ -19,7 +19,7 @@ export function parseSeriesSelector(text: string, param = 'match[]'): LabelMatch
 }
 
 function matchesEmpty(m: LabelMatcher): boolean | undefined {
-  switch (m.type) {
+  switch (m.op) {
     case '=':
       return m.value === '';
     case '!=':
@@ -53,7 +53,7 @@ class SelectorParser {
     const out: LabelMatcher[] = [];
     this.ws();
     if (this.pos < this.s.length && NAME_START.test(this.s[this.pos]!)) {
-      out.push({ name: '__name__', type: '=', value: this.identifier() });
+      out.push({ name: '__name__', op: '=', value: this.identifier() });
       this.ws();
     }
     if (this.s[this.pos] === '{') {
@@ -66,7 +66,7 @@ class SelectorParser {
           const str = this.string();
           this.ws();
           if (this.s[this.pos] === ',' || this.s[this.pos] === '}') {
-            out.push({ name: '__name__', type: '=', value: str });
+            out.push({ name: '__name__', op: '=', value: str });
           } else {
             out.push(this.matcherAfterName(str));
           }
@@ -105,7 +105,7 @@ class SelectorParser {
     this.ws();
     const c = this.s[this.pos];
     if (c !== '"' && c !== "'" && c !== '`') this.fail(`expected a string after ${JSON.stringify(`${name}${type}`)}`);
-    return { name, type, value: this.string() };
+    return { name, op: type, value: this.string() };
   }
 
   private identifier(): string {

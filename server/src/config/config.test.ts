@@ -80,7 +80,7 @@ tenants:
     logRetention:
       - { selector: '{app="audit"}', retention: 400d }
 `);
-    expect(c.logRetention[0]).toMatchObject({ retentionMs: 3 * 86_400_000, matchers: [{ name: 'level', type: '=', value: 'debug' }] });
+    expect(c.logRetention[0]).toMatchObject({ retentionMs: 3 * 86_400_000, matchers: [{ name: 'level', op: '=', value: 'debug' }] });
     expect(c.tenants['team-a']!.logRetention![0]!.retentionMs).toBe(400 * 86_400_000);
   });
 

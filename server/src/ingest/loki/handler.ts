@@ -21,7 +21,7 @@ function streamLabels(raw: RawStream['labels'], maxLabels: number, maxName: numb
   if (typeof raw === 'string') {
     try {
       const matchers = parseSeriesSelector(raw, 'stream');
-      if (matchers.some((m) => m.type !== '=')) return { error: `stream labels ${raw} must use only "="` };
+      if (matchers.some((m) => m.op !== '=')) return { error: `stream labels ${raw} must use only "="` };
       pairs = matchers.map((m) => ({ name: m.name, value: m.value }));
     } catch (err) {
       return { error: `cannot parse stream labels ${JSON.stringify(raw)}: ${(err as Error).message}` };
