@@ -89,12 +89,40 @@ export class Database {
     return new Database(instance, writer, maintenance, resources, readers, path, options.onCommit);
   }
 
-  /** A connection for a read-only query (round-robin over the pool). */
+  /** A connection for a short read-only query (round-robin over the pool, shared). */
   reader(): DuckDBConnection {
     if (this.closed) throw new StorageError('storage_closed', 'storage is closed');
     const c = this.readers[this.nextReader % this.readers.length]!;
     this.nextReader++;
     return c;
+  }
+
+  private readonly idleExclusive: DuckDBConnection[] = [];
+
+  /**
+   * Runs `fn` on a connection no other query uses, so that an abort of `signal` can interrupt
+   * exactly this query's DuckDB work (`interrupt()` stops whatever runs on a connection).
+   * Connections are pooled; rejects with the abort reason when `signal` fires.
+   */
+  async withExclusiveReader<T>(fn: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.closed) throw new StorageError('storage_closed', 'storage is closed');
+    signal?.throwIfAborted();
+    const conn = this.idleExclusive.pop() ?? (await this.instance.connect());
+    const onAbort = () => conn.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await fn(conn);
+      signal?.throwIfAborted();
+      return result;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (this.closed) conn.closeSync();
+      else if (this.idleExclusive.length < 8) this.idleExclusive.push(conn);
+      else conn.closeSync();
+    }
   }
 
   /** Serialises work on {@link maintenance}: compaction, retention and checkpoints never interleave. */
@@ -121,7 +149,8 @@ export class Database {
     } catch {
       // A failed checkpoint leaves the WAL in place; it is replayed on the next open.
     }
-    for (const c of [this.writer, this.maintenance, this.resources, ...this.readers]) c.closeSync();
+    for (const c of [this.writer, this.maintenance, this.resources, ...this.readers, ...this.idleExclusive]) c.closeSync();
+    this.idleExclusive.length = 0;
     this.instance.closeSync();
   }
 }

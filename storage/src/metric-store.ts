@@ -400,61 +400,88 @@ export class MetricStore {
    * Reads the samples of the given series in `[startMs, endMs]`, sorted by time with duplicate
    * timestamps removed (a retried request may have stored a sample twice before compaction).
    */
-  async readSamples(series: readonly IndexedSeries[], startMs: number, endMs: number): Promise<SeriesData[]> {
+  async readSamples(
+    series: readonly IndexedSeries[],
+    startMs: number,
+    endMs: number,
+    signal?: AbortSignal,
+  ): Promise<SeriesData[]> {
     if (series.length === 0) return [];
     const byId = new Map(series.map((s) => [s.id, s]));
     const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
     const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${Math.floor(startMs)} AND ${Math.ceil(endMs)}`;
     const sql = `SELECT series_id, ts, value FROM (${this.unionAll('series_id, ts, value', where)}) ORDER BY series_id, ts`;
-    const result = await this.db.reader().run(sql);
-    const out: SeriesData[] = [];
-    let curId = -1;
-    let ts: number[] = [];
-    let vals: number[] = [];
-    let stale: number[] = [];
-    const finish = () => {
-      const s = byId.get(curId);
-      if (s && ts.length > 0) {
-        out.push({
-          id: curId,
-          labels: s.labels,
-          timestampsMs: Float64Array.from(ts),
-          values: Float64Array.from(vals),
-          stale: Uint8Array.from(stale),
-        });
+    return this.db.withExclusiveReader(async (conn) => {
+      const result = await conn.run(sql);
+      const out: SeriesData[] = [];
+      let curId = -1;
+      let ts: number[] = [];
+      let vals: number[] = [];
+      let stale: number[] = [];
+      const finish = () => {
+        const s = byId.get(curId);
+        if (s && ts.length > 0) {
+          out.push({
+            id: curId,
+            labels: s.labels,
+            timestampsMs: Float64Array.from(ts),
+            values: Float64Array.from(vals),
+            stale: Uint8Array.from(stale),
+          });
+        }
+        ts = [];
+        vals = [];
+        stale = [];
+      };
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const n = chunk.rowCount;
+        const idCol = readNumberColumn(chunk.getColumnVector(0), n);
+        const tsCol = readBigIntColumn(chunk.getColumnVector(1), n);
+        const { values, nulls } = readDoubleColumn(chunk.getColumnVector(2), n);
+        for (let i = 0; i < n; i++) {
+          const id = idCol[i]!;
+          if (id !== curId) {
+            if (curId >= 0) finish();
+            curId = id;
+          }
+          const t = tsCol[i]!;
+          const isStale = nulls[i] === 1;
+          const v = isStale ? Number.NaN : values[i]!;
+          if (ts.length > 0 && ts[ts.length - 1] === t) {
+            vals[vals.length - 1] = v;
+            stale[stale.length - 1] = isStale ? 1 : 0;
+            continue;
+          }
+          ts.push(t);
+          vals.push(v);
+          stale.push(isStale ? 1 : 0);
+        }
       }
-      ts = [];
-      vals = [];
-      stale = [];
+      if (curId >= 0) finish();
+      return out;
+    }, signal);
+  }
+
+  /**
+   * A source of raw series for one tenant, in the shape the PromQL engine reads through
+   * (`SeriesSource` of `@vigil/query-language`): series matching every matcher with their samples
+   * in `[startMs, endMs]`, labels as plain objects, stale markers flagged in `stale`. An abort of
+   * `signal` interrupts the DuckDB read.
+   */
+  seriesSource(tenant: string): {
+    select(params: { matchers: readonly LabelMatcher[]; startMs: number; endMs: number; signal?: AbortSignal }): Promise<
+      Array<{ labels: Record<string, string>; timestamps: Float64Array; values: Float64Array; stale: Uint8Array }>
+    >;
+  } {
+    return {
+      select: async ({ matchers, startMs, endMs, signal }) => {
+        const series = this.selectSeries(tenant, matchers, startMs, endMs);
+        const data = await this.readSamples(series, startMs, endMs, signal);
+        return data.map((d) => ({ labels: labelsToObject(d.labels), timestamps: d.timestampsMs, values: d.values, stale: d.stale }));
+      },
     };
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const n = chunk.rowCount;
-      const idCol = readNumberColumn(chunk.getColumnVector(0), n);
-      const tsCol = readBigIntColumn(chunk.getColumnVector(1), n);
-      const { values, nulls } = readDoubleColumn(chunk.getColumnVector(2), n);
-      for (let i = 0; i < n; i++) {
-        const id = idCol[i]!;
-        if (id !== curId) {
-          if (curId >= 0) finish();
-          curId = id;
-        }
-        const t = tsCol[i]!;
-        const isStale = nulls[i] === 1;
-        const v = isStale ? Number.NaN : values[i]!;
-        if (ts.length > 0 && ts[ts.length - 1] === t) {
-          vals[vals.length - 1] = v;
-          stale[stale.length - 1] = isStale ? 1 : 0;
-          continue;
-        }
-        ts.push(t);
-        vals.push(v);
-        stale.push(isStale ? 1 : 0);
-      }
-    }
-    if (curId >= 0) finish();
-    return out;
   }
 
   /** Stores metric metadata, writing only entries that changed. */
