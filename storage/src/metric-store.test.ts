@@ -36,6 +36,18 @@ describe('MetricStore', () => {
     expect([...data[0]!.values]).toEqual([1, 2]);
   });
 
+  it('returns samples written out of order sorted, across heads and compacted blocks', async () => {
+    const l = L({ __name__: 'ooo' });
+    await store.append('t', [{ labels: l, timestampsMs: [30, 40], values: [3, 4] }]);
+    await store.compact();
+    await store.append('t', [{ labels: l, timestampsMs: [10, 20], values: [1, 2] }]);
+    await store.append('t', [{ labels: l, timestampsMs: Array.from({ length: 1200 }, (_, i) => 1000 + i), values: Array(1200).fill(7) }]);
+    const [d] = await store.readSamples(store.selectSeries('t', []), 0, 5000);
+    expect([...d!.timestampsMs.slice(0, 5)]).toEqual([10, 20, 30, 40, 1000]);
+    expect([...d!.values.slice(0, 4)]).toEqual([1, 2, 3, 4]);
+    expect(d!.timestampsMs.length).toBe(1204);
+  });
+
   it('keeps tenants apart', async () => {
     await store.append('t1', [{ labels: L({ __name__: 'up' }), timestampsMs: [1], values: [1] }]);
     await store.append('t2', [{ labels: L({ __name__: 'down' }), timestampsMs: [1], values: [1] }]);

@@ -410,30 +410,17 @@ export class MetricStore {
     const byId = new Map(series.map((s) => [s.id, s]));
     const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
     const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${Math.floor(startMs)} AND ${Math.ceil(endMs)}`;
-    const sql = `SELECT series_id, ts, value FROM (${this.unionAll('series_id, ts, value', where)}) ORDER BY series_id, ts`;
+    // No ORDER BY: sorting millions of rows in DuckDB costs more than grouping them per series
+    // here. `samples` is sorted within each compaction block and heads are nearly sorted, so most
+    // series arrive in order and need no sort at all.
+    const sql = this.unionAll('series_id, ts, value', where);
     return this.db.withExclusiveReader(async (conn) => {
       const result = await conn.run(sql);
-      const out: SeriesData[] = [];
-      let curId = -1;
-      let ts: number[] = [];
-      let vals: number[] = [];
-      let stale: number[] = [];
-      const finish = () => {
-        const s = byId.get(curId);
-        if (s && ts.length > 0) {
-          out.push({
-            id: curId,
-            labels: s.labels,
-            timestampsMs: Float64Array.from(ts),
-            values: Float64Array.from(vals),
-            stale: Uint8Array.from(stale),
-          });
-        }
-        ts = [];
-        vals = [];
-        stale = [];
-      };
+      const builders = new Map<number, SeriesBuilder>();
+      let last: SeriesBuilder | undefined;
+      let lastId = -1;
       for (;;) {
+        signal?.throwIfAborted();
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const n = chunk.rowCount;
@@ -442,24 +429,24 @@ export class MetricStore {
         const { values, nulls } = readDoubleColumn(chunk.getColumnVector(2), n);
         for (let i = 0; i < n; i++) {
           const id = idCol[i]!;
-          if (id !== curId) {
-            if (curId >= 0) finish();
-            curId = id;
+          if (id !== lastId) {
+            lastId = id;
+            last = builders.get(id);
+            if (!last) {
+              last = new SeriesBuilder();
+              builders.set(id, last);
+            }
           }
-          const t = tsCol[i]!;
-          const isStale = nulls[i] === 1;
-          const v = isStale ? Number.NaN : values[i]!;
-          if (ts.length > 0 && ts[ts.length - 1] === t) {
-            vals[vals.length - 1] = v;
-            stale[stale.length - 1] = isStale ? 1 : 0;
-            continue;
-          }
-          ts.push(t);
-          vals.push(v);
-          stale.push(isStale ? 1 : 0);
+          last!.push(tsCol[i]!, nulls[i] === 1 ? Number.NaN : values[i]!, nulls[i]!);
         }
       }
-      if (curId >= 0) finish();
+      const out: SeriesData[] = [];
+      for (const id of [...builders.keys()].sort((a, b) => a - b)) {
+        const s = byId.get(id);
+        if (!s) continue;
+        const b = builders.get(id)!.finish();
+        out.push({ id, labels: s.labels, timestampsMs: b.ts, values: b.vals, stale: b.stale });
+      }
       return out;
     }, signal);
   }
@@ -578,6 +565,81 @@ export class MetricStore {
 
   private unionAll(columns: string, where: string): string {
     return this.head.tables.map((t) => `SELECT ${columns} FROM ${t} ${where}`).join(' UNION ALL ');
+  }
+}
+
+/**
+ * Collects one series' samples as they stream from DuckDB; {@link finish} sorts them by time if
+ * they did not arrive in order and keeps the last of duplicate timestamps (a retried write).
+ */
+class SeriesBuilder {
+  // Fixed-size chunks instead of one doubling array: memory stays within one chunk of the real
+  // size per series, which matters when a query reads millions of samples over many series.
+  private static readonly CHUNK = 512;
+  private readonly chunks: Array<{ ts: Float64Array; vals: Float64Array; stale: Uint8Array }> = [];
+  private fill = SeriesBuilder.CHUNK;
+  private n = 0;
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private sorted = true;
+
+  push(t: number, v: number, stale: number): void {
+    if (this.fill === SeriesBuilder.CHUNK) {
+      const size = SeriesBuilder.CHUNK;
+      this.chunks.push({ ts: new Float64Array(size), vals: new Float64Array(size), stale: new Uint8Array(size) });
+      this.fill = 0;
+    }
+    const c = this.chunks[this.chunks.length - 1]!;
+    if (t < this.lastTs) this.sorted = false;
+    this.lastTs = t;
+    c.ts[this.fill] = t;
+    c.vals[this.fill] = v;
+    c.stale[this.fill] = stale;
+    this.fill++;
+    this.n++;
+  }
+
+  finish(): { ts: Float64Array; vals: Float64Array; stale: Uint8Array } {
+    const ts = new Float64Array(this.n);
+    const vals = new Float64Array(this.n);
+    const stale = new Uint8Array(this.n);
+    let off = 0;
+    for (const c of this.chunks) {
+      const k = Math.min(SeriesBuilder.CHUNK, this.n - off);
+      ts.set(c.ts.subarray(0, k), off);
+      vals.set(c.vals.subarray(0, k), off);
+      stale.set(c.stale.subarray(0, k), off);
+      off += k;
+    }
+    this.chunks.length = 0;
+    let order: number[] | undefined;
+    if (!this.sorted) {
+      order = Array.from({ length: this.n }, (_, i) => i);
+      order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+    }
+    if (!order) {
+      // Already in order: only duplicates (a retried write, last one wins) need squeezing out.
+      let m = 0;
+      for (let i = 0; i < this.n; i++) {
+        if (m > 0 && ts[m - 1] === ts[i]) m--;
+        ts[m] = ts[i]!;
+        vals[m] = vals[i]!;
+        stale[m] = stale[i]!;
+        m++;
+      }
+      return { ts: ts.subarray(0, m), vals: vals.subarray(0, m), stale: stale.subarray(0, m) };
+    }
+    const ts2 = new Float64Array(this.n);
+    const vals2 = new Float64Array(this.n);
+    const stale2 = new Uint8Array(this.n);
+    let m = 0;
+    for (const i of order) {
+      if (m > 0 && ts2[m - 1] === ts[i]) m--;
+      ts2[m] = ts[i]!;
+      vals2[m] = vals[i]!;
+      stale2[m] = stale[i]!;
+      m++;
+    }
+    return { ts: ts2.subarray(0, m), vals: vals2.subarray(0, m), stale: stale2.subarray(0, m) };
   }
 }
 
