@@ -1,8 +1,10 @@
+import { isQueryError } from '@vigil/query-language';
 import { isStorageError } from '@vigil/storage';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { keysApi, tenantsApi } from './api/admin-api.js';
 import { lokiApi } from './api/loki-api.js';
+import { queryApi } from './api/query-api.js';
 import { seriesApi } from './api/series-api.js';
 import { type AppVariables, authenticate, requireRoot, requireScope } from './auth/middleware.js';
 import type { VigilConfig } from './config/config.js';
@@ -101,6 +103,7 @@ export function createApp(deps: AppDeps) {
   app.post('/api/prom/push', requireScope('ingest'), lokiPush);
 
   app.route('/api/v1', seriesApi(storage));
+  app.route('/api/v1', queryApi(storage, deps.config, now));
   app.route('/loki/api/v1', lokiApi(storage, now));
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
@@ -125,6 +128,27 @@ function errorResponse(err: unknown, c: Context, log: Logger): Response {
     code = err.code;
     message = err.message;
     retryAfter = err.retryAfterSeconds;
+  } else if (isQueryError(err)) {
+    message = err.message;
+    switch (err.code) {
+      case 'bad_query':
+      case 'query_too_long':
+        status = 400;
+        code = 'bad_data';
+        message = `invalid parameter "query": ${err.message}`;
+        break;
+      case 'execution':
+      case 'too_many_samples':
+        status = 422;
+        code = 'execution';
+        break;
+      case 'canceled':
+        status = 503;
+        code = 'canceled';
+        break;
+      default:
+        status = 500;
+    }
   } else if (isStorageError(err)) {
     message = err.message;
     switch (err.code) {

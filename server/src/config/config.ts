@@ -62,6 +62,19 @@ export interface VigilConfig {
   maxDecompressedBytes: number;
   /** Default limits for every tenant. */
   limits: TenantLimits;
+  /** Query limits (Prometheus' defaults). */
+  query: {
+    /** Longest a query may run, ms; a request's `timeout` may only lower it. */
+    timeoutMs: number;
+    /** Most samples one query may hold in memory. */
+    maxSamples: number;
+    /** Queries of one tenant running at once; more wait in line. */
+    maxConcurrent: number;
+    /** How long a query may wait for a slot before 503, ms. */
+    maxQueueMs: number;
+    /** Instant-selector lookback, ms. */
+    lookbackDeltaMs: number;
+  };
   /** Log streams kept for a different time than the tenant's retention (first match wins). */
   logRetention: StreamRetention[];
   /** Per-tenant overrides. */
@@ -103,6 +116,7 @@ function defaults(): VigilConfig {
     maxRequestBytes: 32 * 1024 * 1024,
     maxDecompressedBytes: 128 * 1024 * 1024,
     limits: { ...DEFAULT_LIMITS },
+    query: { timeoutMs: 120_000, maxSamples: 50_000_000, maxConcurrent: 20, maxQueueMs: 10_000, lookbackDeltaMs: 300_000 },
     logRetention: [],
     tenants: {},
   };
@@ -177,6 +191,18 @@ const ROOT_SCHEMA: Schema = {
   maxRequestSize: { kind: 'size', target: 'maxRequestBytes', min: 1024 },
   maxDecompressedSize: { kind: 'size', target: 'maxDecompressedBytes', min: 1024 },
   limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
+  query: {
+    kind: {
+      object: {
+        timeout: { kind: 'duration', target: 'timeoutMs', min: 1 },
+        maxSamples: { kind: 'int', target: 'maxSamples', min: 1 },
+        maxConcurrent: { kind: 'int', target: 'maxConcurrent', min: 1 },
+        maxQueueTime: { kind: 'duration', target: 'maxQueueMs' },
+        lookbackDelta: { kind: 'duration', target: 'lookbackDeltaMs', min: 1 },
+      },
+    },
+    target: 'query',
+  },
   logRetention: { kind: 'streamRetention', target: 'logRetention' },
   tenants: { kind: 'tenantMap', target: 'tenants' },
 };
