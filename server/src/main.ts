@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { attachLokiTail } from './api/loki-tail.js';
 import { createApp } from './app.js';
 import { ALL_SCOPES, generateKeySecret, hashKey, newKeyId } from './auth/keys.js';
 import { type VigilConfig, logRetentionFor, retentionFor } from './config/config.js';
@@ -57,6 +58,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   server.headersTimeout = 10_000;
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;
+  attachLokiTail(server, { storage: () => handle, metrics, log });
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? { host, port: bound.port } : { host, port };
   log.info('listening', { address: `${address.host}:${address.port}` });

@@ -27,7 +27,9 @@ export {
 export { type ApiKeyRecord, type KeyScope, ResourceStore, type Tenant } from './resource-store.js';
 export { type IndexedSeries, TenantSeriesIndex, labelValue } from './series-index.js';
 export {
+  type CommittedStream,
   type LogAppendResult,
+  type LogListener,
   type LogEntry,
   type LogReadParams,
   LogStore,

@@ -37,6 +37,16 @@ export interface LogAppendResult {
   rejected: StreamRejection[];
 }
 
+/** Entries just committed for one stream, as {@link LogStore.subscribe} delivers them. */
+export interface CommittedStream {
+  streamId: number;
+  labels: readonly Label[];
+  entries: readonly LogEntry[];
+}
+
+/** Receives a tenant's newly committed entries; must not throw (errors are swallowed). */
+export type LogListener = (streams: readonly CommittedStream[]) => void;
+
 /** A stored entry read back, with its stream. */
 export interface StoredLogEntry {
   streamId: number;
@@ -84,6 +94,7 @@ const NS_PER_MS = 1_000_000n;
  */
 export class LogStore {
   private readonly indexes = new Map<string, TenantSeriesIndex>();
+  private readonly listeners = new Map<string, Set<LogListener>>();
   private nextStreamId = 1;
   private readonly head: HeadTable;
   private readonly now: () => number;
@@ -161,6 +172,7 @@ export class LogStore {
     const result: LogAppendResult = { entriesWritten: 0, bytesWritten: 0, streamsCreated: 0, rejected: [] };
     const newStreams: Array<{ key: string; s: IndexedSeries }> = [];
     const touched: Array<{ s: IndexedSeries; minMs: number; maxMs: number }> = [];
+    const committed: CommittedStream[] = [];
     const ids: number[] = [];
     const ts: bigint[] = [];
     const lines: string[] = [];
@@ -192,6 +204,7 @@ export class LogStore {
         result.bytesWritten += e.line.length;
       }
       touched.push({ s, minMs, maxMs });
+      committed.push({ streamId: s.id, labels: s.labels, entries: input.entries });
       result.entriesWritten += input.entries.length;
     }
     result.streamsCreated = newStreams.length;
@@ -236,6 +249,7 @@ export class LogStore {
             if (t.maxMs > t.s.maxTs) t.s.maxTs = t.maxMs;
           }
           resolve(result);
+          this.notify(tenant, committed);
           this.head.compactIfDue();
         },
         failed: (err) => {
@@ -244,6 +258,35 @@ export class LogStore {
         },
       });
     });
+  }
+
+  /**
+   * Calls `listener` with every batch of `tenant`'s entries right after it is durable (the live
+   * tail). Returns the unsubscribe function.
+   */
+  subscribe(tenant: string, listener: LogListener): () => void {
+    let set = this.listeners.get(tenant);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(tenant, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(tenant);
+    };
+  }
+
+  private notify(tenant: string, streams: readonly CommittedStream[]): void {
+    const set = this.listeners.get(tenant);
+    if (!set) return;
+    for (const l of set) {
+      try {
+        l(streams);
+      } catch {
+        // A listener's failure must not affect ingestion or other listeners.
+      }
+    }
   }
 
   /** Streams of `tenant` matching `matchers` with entries overlapping `[startMs, endMs]`. */

@@ -38,10 +38,51 @@ export function extractKeySecret(header: string | undefined): string | undefined
 }
 
 /**
- * Authenticates the request's API key and fixes its tenant. A root key acts for the tenant named
- * in `X-Scope-OrgID` (default `default`); any other key is bound to its own tenant, and naming a
- * different one is refused with 403 rather than silently ignored.
+ * Resolves an API key and the tenant it acts for from a request's `Authorization` and
+ * `X-Scope-OrgID` headers. A root key acts for the tenant named in `X-Scope-OrgID` (default
+ * `default`); any other key is bound to its own tenant, and naming a different one is refused with
+ * 403 rather than silently ignored. Used by the HTTP middleware and by the WebSocket upgrade.
+ *
+ * @throws HttpError 401 (missing, unknown or revoked key), 403 (other tenant), 400 (bad tenant id).
  */
+export function resolveAuth(
+  store: ResourceStore,
+  metrics: ServerMetrics,
+  authorization: string | undefined,
+  orgId: string | undefined,
+): AuthInfo {
+  const secret = extractKeySecret(authorization);
+  if (!secret) {
+    metrics.authFailures.inc({ reason: 'missing' });
+    throw new HttpError('unauthorized', 'missing API key: send "Authorization: Bearer <key>" or Basic auth with the key as password');
+  }
+  const hash = hashKey(secret);
+  const key = store.findKeyByHash(hash);
+  // The lookup is by hash, so timing reveals nothing about the secret; the compare below keeps
+  // the check constant-time even if the map lookup ever changes to a prefix structure.
+  if (!key || !timingSafeEqual(Buffer.from(key.keyHash, 'hex'), Buffer.from(hash, 'hex'))) {
+    metrics.authFailures.inc({ reason: 'invalid' });
+    throw new HttpError('unauthorized', 'invalid API key');
+  }
+  if (key.revokedMs !== undefined) {
+    metrics.authFailures.inc({ reason: 'revoked' });
+    throw new HttpError('unauthorized', 'API key has been revoked');
+  }
+  let tenant = key.tenant;
+  if (orgId !== undefined && orgId !== '') {
+    if (!isValidTenantId(orgId)) {
+      throw new HttpError('bad_data', 'invalid X-Scope-OrgID: tenant ids match [A-Za-z0-9_.-]{1,64} and are not "." or ".."');
+    }
+    if (key.isRoot) tenant = orgId;
+    else if (orgId !== key.tenant) {
+      metrics.authFailures.inc({ reason: 'tenant' });
+      throw new HttpError('forbidden', `this API key belongs to tenant ${JSON.stringify(key.tenant)} and cannot act for ${JSON.stringify(orgId)}`);
+    }
+  }
+  return { tenant, keyId: key.id, scopes: new Set(key.scopes), isRoot: key.isRoot };
+}
+
+/** Authenticates every request with {@link resolveAuth} and puts the result on the context. */
 export function authenticate(
   resources: () => ResourceStore | undefined,
   metrics: ServerMetrics,
@@ -49,37 +90,7 @@ export function authenticate(
   return async (c, next) => {
     const store = resources();
     if (!store) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
-    const secret = extractKeySecret(c.req.header('authorization'));
-    if (!secret) {
-      metrics.authFailures.inc({ reason: 'missing' });
-      c.header('WWW-Authenticate', 'Bearer realm="vigil", Basic realm="vigil"');
-      throw new HttpError('unauthorized', 'missing API key: send "Authorization: Bearer <key>" or Basic auth with the key as password');
-    }
-    const hash = hashKey(secret);
-    const key = store.findKeyByHash(hash);
-    // The lookup is by hash, so timing reveals nothing about the secret; the compare below keeps
-    // the check constant-time even if the map lookup ever changes to a prefix structure.
-    if (!key || !timingSafeEqual(Buffer.from(key.keyHash, 'hex'), Buffer.from(hash, 'hex'))) {
-      metrics.authFailures.inc({ reason: 'invalid' });
-      throw new HttpError('unauthorized', 'invalid API key');
-    }
-    if (key.revokedMs !== undefined) {
-      metrics.authFailures.inc({ reason: 'revoked' });
-      throw new HttpError('unauthorized', 'API key has been revoked');
-    }
-    const orgId = c.req.header('x-scope-orgid');
-    let tenant = key.tenant;
-    if (orgId !== undefined && orgId !== '') {
-      if (!isValidTenantId(orgId)) {
-        throw new HttpError('bad_data', 'invalid X-Scope-OrgID: tenant ids match [A-Za-z0-9_.-]{1,64} and are not "." or ".."');
-      }
-      if (key.isRoot) tenant = orgId;
-      else if (orgId !== key.tenant) {
-        metrics.authFailures.inc({ reason: 'tenant' });
-        throw new HttpError('forbidden', `this API key belongs to tenant ${JSON.stringify(key.tenant)} and cannot act for ${JSON.stringify(orgId)}`);
-      }
-    }
-    c.set('auth', { tenant, keyId: key.id, scopes: new Set(key.scopes), isRoot: key.isRoot });
+    c.set('auth', resolveAuth(store, metrics, c.req.header('authorization'), c.req.header('x-scope-orgid')));
     await next();
   };
 }

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parseConfig, withOverrides } from '../config/config.js';
+import { silentLogger } from '../log.js';
+import { type RunningServer, startServer } from '../main.js';
+
+const KEY = 'tail-test-key-0123';
+
+describe('GET /loki/api/v1/tail (WebSocket)', () => {
+  let dir: string;
+  let server: RunningServer;
+  let base: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-tail-'));
+    const config = withOverrides(parseConfig(undefined), { dataDir: dir, listen: '127.0.0.1:0' });
+    server = await startServer({ config, log: silentLogger, out: new PassThrough(), rootKey: KEY });
+    base = `127.0.0.1:${server.address.port}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const push = (tenant: string, labels: Record<string, string>, line: string) =>
+    fetch(`http://${base}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-scope-orgid': tenant },
+      body: JSON.stringify({ streams: [{ stream: labels, values: [[`${BigInt(Date.now()) * 1_000_000n}`, line]] }] }),
+    });
+
+  const open = (query: string, headers: Record<string, string>) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${base}/loki/api/v1/tail?query=${encodeURIComponent(query)}`, { headers });
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+
+  it('delivers a pushed line to a subscriber within 1 s, only for matching streams of its tenant', async () => {
+    const ws = await open('{app="web"}', { authorization: `Bearer ${KEY}`, 'x-scope-orgid': 'team' });
+    const frames: Array<{ streams: Array<{ stream: Record<string, string>; values: [string, string][] }> }> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    const sent = performance.now();
+    expect((await push('team', { app: 'api' }, 'not for this tail')).status).toBe(204);
+    expect((await push('other', { app: 'web' }, 'other tenant')).status).toBe(204);
+    expect((await push('team', { app: 'web' }, 'hello tail')).status).toBe(204);
+    while (frames.length === 0 && performance.now() - sent < 1000) await new Promise((r) => setTimeout(r, 20));
+    expect(performance.now() - sent).toBeLessThan(1000);
+    const lines = frames.flatMap((f) => f.streams.flatMap((s) => s.values.map((v) => v[1])));
+    expect(lines).toEqual(['hello tail']);
+    expect(frames[0]!.streams[0]!.stream).toEqual({ app: 'web' });
+    ws.close();
+  });
+
+  it('refuses an upgrade without a valid key', async () => {
+    await expect(open('{app="web"}', {})).rejects.toThrow('HTTP 401');
+    await expect(open('{app="web"}', { authorization: 'Bearer nope' })).rejects.toThrow('HTTP 401');
+  });
+
+  it('refuses a bad query with 400', async () => {
+    await expect(open('{app=', { authorization: `Bearer ${KEY}` })).rejects.toThrow('HTTP 400');
+  });
+});

@@ -1,0 +1,182 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type CommittedStream, compileMatcher, labelsToObject } from '@vigil/storage';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { resolveAuth } from '../auth/middleware.js';
+import { HttpError, isHttpError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { StorageHandle } from '../storage-handle.js';
+import { msToNs, parseLokiTime } from '../util/loki-time.js';
+import { parseSeriesSelector } from './selector.js';
+
+/** Options of the live tail. */
+export interface TailOptions {
+  /** Concurrent tails per tenant (Loki's default is 10). */
+  maxTailsPerTenant: number;
+  /** Buffered bytes on a socket past which new entries are dropped (and reported as dropped). */
+  maxBufferedBytes: number;
+  /** How often pending entries are flushed to a subscriber, ms. */
+  flushIntervalMs: number;
+}
+
+const DEFAULT_TAIL_OPTIONS: TailOptions = { maxTailsPerTenant: 10, maxBufferedBytes: 4 * 1024 * 1024, flushIntervalMs: 100 };
+
+/** What a tail selects, compiled once per connection. */
+interface TailQuery {
+  matches(labels: CommittedStream['labels']): boolean;
+}
+
+function compileTailQuery(query: string): TailQuery {
+  const matchers = parseSeriesSelector(query, 'query').map(compileMatcher);
+  return {
+    matches(labels) {
+      return matchers.every((m) => m.matches(labels.find((l) => l.name === m.name)?.value ?? ''));
+    },
+  };
+}
+
+/**
+ * Serves `GET /loki/api/v1/tail` (WebSocket), Loki's live tail: authenticated like every other
+ * route (the `Authorization` header of the upgrade request, `X-Scope-OrgID` for the root key),
+ * scope `query`. Each frame is Loki's `{"streams":[{"stream":{...},"values":[["<ns>","line"]]}],
+ * "dropped_entries":[...]}`. Entries are sent once durable; `delay_for` (≤ 5 s) holds them back,
+ * `start` replays stored entries first (at most `limit`). A slow reader loses entries (reported in
+ * `dropped_entries`) rather than growing the server's memory.
+ */
+export function attachLokiTail(
+  server: Server,
+  deps: { storage: () => StorageHandle | undefined; metrics: ServerMetrics; log: Logger; now?: () => number },
+  options: Partial<TailOptions> = {},
+): void {
+  const opts = { ...DEFAULT_TAIL_OPTIONS, ...options };
+  const now = deps.now ?? Date.now;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const perTenant = new Map<string, number>();
+
+  const refuse = (socket: Duplex, err: unknown) => {
+    const status = isHttpError(err) ? err.status : 500;
+    const message = isHttpError(err) ? err.message : 'internal error';
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : 'Bad Request'}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ status: 'error', errorType: isHttpError(err) ? err.code : 'internal', error: message })}`,
+    );
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/loki/api/v1/tail') {
+      socket.destroy();
+      return;
+    }
+    try {
+      const storage = deps.storage();
+      if (!storage) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
+      const header = (name: string) => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      const auth = resolveAuth(storage.resources, deps.metrics, header('authorization'), header('x-scope-orgid'));
+      if (!auth.scopes.has('query')) throw new HttpError('forbidden', 'this API key lacks the "query" scope');
+      const query = url.searchParams.get('query');
+      if (!query) throw new HttpError('bad_data', 'invalid parameter "query": query must not be empty');
+      const tailQuery = compileTailQuery(query);
+      const delayMs = Math.min(5, Math.max(0, Number(url.searchParams.get('delay_for') ?? '0') || 0)) * 1000;
+      const limit = Math.min(5000, Math.max(1, Number(url.searchParams.get('limit') ?? '100') || 100));
+      const startParam = url.searchParams.get('start');
+      const startNs = startParam ? parseLokiTime('start', startParam, 0n) : undefined;
+      const running = perTenant.get(auth.tenant) ?? 0;
+      if (running >= opts.maxTailsPerTenant) {
+        throw new HttpError('rate_limited', `too many live tails for this tenant (limit ${opts.maxTailsPerTenant})`);
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        perTenant.set(auth.tenant, (perTenant.get(auth.tenant) ?? 0) + 1);
+        const stop = runTail(ws, storage, auth.tenant, query, tailQuery, { delayMs, limit, startNs }, opts, now, deps.log);
+        ws.on('close', () => {
+          stop();
+          const n = (perTenant.get(auth.tenant) ?? 1) - 1;
+          if (n <= 0) perTenant.delete(auth.tenant);
+          else perTenant.set(auth.tenant, n);
+        });
+      });
+    } catch (err) {
+      refuse(socket, err);
+    }
+  });
+}
+
+interface PendingEntry {
+  labels: Record<string, string>;
+  tsNs: bigint;
+  line: string;
+  dueMs: number;
+}
+
+function runTail(
+  ws: WebSocket,
+  storage: StorageHandle,
+  tenant: string,
+  query: string,
+  tailQuery: TailQuery,
+  p: { delayMs: number; limit: number; startNs: bigint | undefined },
+  opts: TailOptions,
+  now: () => number,
+  log: Logger,
+): () => void {
+  let pending: PendingEntry[] = [];
+  let dropped: Array<{ labels: Record<string, string>; timestamp: string }> = [];
+  const send = (entries: PendingEntry[]) => {
+    if (entries.length === 0 && dropped.length === 0) return;
+    const byStream = new Map<string, { stream: Record<string, string>; values: Array<[string, string]> }>();
+    for (const e of entries) {
+      const key = JSON.stringify(e.labels);
+      let s = byStream.get(key);
+      if (!s) {
+        s = { stream: e.labels, values: [] };
+        byStream.set(key, s);
+      }
+      s.values.push([e.tsNs.toString(), e.line]);
+    }
+    ws.send(JSON.stringify({ streams: [...byStream.values()], dropped_entries: dropped.length > 0 ? dropped : null }));
+    dropped = [];
+  };
+  const unsubscribe = storage.logs.subscribe(tenant, (streams) => {
+    const dueMs = now() + p.delayMs;
+    for (const s of streams) {
+      if (!tailQuery.matches(s.labels)) continue;
+      const labels = labelsToObject(s.labels);
+      for (const e of s.entries) {
+        if (ws.bufferedAmount > opts.maxBufferedBytes) dropped.push({ labels, timestamp: e.tsNs.toString() });
+        else pending.push({ labels, tsNs: e.tsNs, line: e.line, dueMs });
+      }
+    }
+  });
+  const timer = setInterval(() => {
+    const t = now();
+    const due = pending.filter((e) => e.dueMs <= t);
+    if (due.length === 0 && dropped.length === 0) return;
+    pending = pending.filter((e) => e.dueMs > t);
+    send(due);
+  }, opts.flushIntervalMs);
+  if (p.startNs !== undefined) {
+    // Replay stored entries from `start` before live ones (both may overlap by a few entries).
+    void storage.logs
+      .read(tenant, {
+        matchers: parseSeriesSelector(query, 'query'),
+        startNs: p.startNs,
+        endNs: msToNs(now()) + 1n,
+        direction: 'forward',
+        limit: p.limit,
+      })
+      .then(({ streams, entries }) => {
+        send(
+          entries.map((e) => ({ labels: labelsToObject(streams.get(e.streamId)?.labels ?? []), tsNs: e.tsNs, line: e.line, dueMs: 0 })),
+        );
+      })
+      .catch((err) => log.warn('tail replay failed', { err }));
+  }
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+  };
+}
