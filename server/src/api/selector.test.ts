@@ -18,13 +18,16 @@ describe('parseSeriesSelector', () => {
     ['x{a=`raw\\n`}', [{ name: '__name__', op: '=', value: 'x' }, { name: 'a', op: '=', value: 'raw\\n' }]],
     ['x{on="1", by="2"}', [{ name: '__name__', op: '=', value: 'x' }, { name: 'on', op: '=', value: '1' }, { name: 'by', op: '=', value: '2' }]],
   ])('parses %s', (text, expected) => {
-    expect(parseSeriesSelector(text)).toEqual(expected);
+    const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    expect([...parseSeriesSelector(text)].sort(byName)).toEqual([...expected].sort(byName));
   });
 
   it.each([
     ['up{', 'unexpected end of input inside braces'],
-    ['up{a}', 'expected a label matching operator'],
-    ['up{a=b}', 'expected a string'],
+    ['up{a}', 'expected label matching operator'],
+    ['up{a=b}', 'expected string'],
+    ['rate(up[5m])', 'expected a series selector'],
+    ['up offset 5m', 'expected a series selector'],
     ['up{a="x}', 'unterminated quoted string'],
     ['{a=""}', 'at least one non-empty matcher'],
     ['{a=~".*"}', 'at least one non-empty matcher'],

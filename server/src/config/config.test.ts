@@ -86,7 +86,7 @@ tenants:
 
   it('reports a bad selector or duration with its position in the list', () => {
     expect(problems("logRetention:\n  - { selector: '{level=}', retention: 3d }\n  - { selector: '{a=\"b\"}', retention: soon }\n")).toEqual([
-      '2:logRetention[0]: invalid parameter "selector": 1:8: parse error: expected a string after "level="',
+      '2:logRetention[0]: invalid parameter "selector": 1:8: parse error: unexpected "}" in label matching, expected string',
       '3:logRetention[1]: retention must be a duration such as "3d", got "soon"',
     ]);
   });

@@ -5,6 +5,7 @@ import { HttpError, badData, isHttpError } from '../../errors.js';
 import { parseSeriesSelector } from '../../api/selector.js';
 import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
+import { IngestProblems } from '../problems.js';
 import { ProtobufError } from '../protobuf-reader.js';
 import { readBodyLimited } from '../read-body.js';
 import { decompressSnappyBlock } from '../snappy-block.js';
@@ -12,7 +13,6 @@ import { formatLabels } from '../validate-labels.js';
 import { type RawStream, decodeLokiJson, decodeLokiProtobuf } from './decode.js';
 
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const MAX_LISTED_PROBLEMS = 10;
 const NS_PER_MS = 1_000_000n;
 
 /** Turns a pushed stream's labels into a canonical label set, or says why it cannot. */
@@ -90,13 +90,8 @@ export function createLokiPushHandler(ctx: IngestContext) {
     const nowMs = ctx.now();
     const minNs = limits.maxLogAgeMs > 0 ? BigInt(nowMs - limits.maxLogAgeMs) * NS_PER_MS : -1n;
     const maxNs = BigInt(nowMs + limits.creationGracePeriodMs) * NS_PER_MS;
-    const problems: string[] = [];
-    let problemCount = 0;
-    const problem = (reason: string, n: number, text: string) => {
-      ctx.metrics.discardedLogLines.inc({ reason }, n);
-      problemCount++;
-      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(text);
-    };
+    const problems = new IngestProblems(ctx.metrics.discardedLogLines, 'streams or entries');
+    const problem = problems.add.bind(problems);
     const batch: StreamEntries[] = [];
     for (const s of raw) {
       const name = typeof s.labels === 'string' ? s.labels : JSON.stringify(s.labels);
@@ -128,10 +123,7 @@ export function createLokiPushHandler(ctx: IngestContext) {
     }
     ctx.metrics.ingestedLogLines.inc({ protocol: 'loki' }, result.entriesWritten);
     ctx.metrics.ingestedLogBytes.inc({ protocol: 'loki' }, result.bytesWritten);
-    if (problemCount > 0) {
-      const more = problemCount > problems.length ? `\n(and ${problemCount - problems.length} more problems)` : '';
-      throw badData(`${problemCount} invalid streams or entries; ${result.entriesWritten} valid entries stored\n${problems.join('\n')}${more}`);
-    }
+    problems.throwIfAny(`${result.entriesWritten} valid entries stored`);
     return c.body(null, 204);
   };
 }

@@ -1,16 +1,15 @@
 import type { Label, MetricMetadata, SeriesSamples } from '@vigil/storage';
 import type { Context } from 'hono';
 import { limitsFor } from '../../config/config.js';
-import { HttpError, badData } from '../../errors.js';
+import { badData } from '../../errors.js';
 import type { IngestContext } from '../ingest-context.js';
+import { IngestProblems } from '../problems.js';
 import { ProtobufError } from '../protobuf-reader.js';
 import { readBodyLimited } from '../read-body.js';
 import { decompressSnappyBlock } from '../snappy-block.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { METRIC_TYPE_NAMES, type RawSeries, decodeLabel, decodeWriteRequest } from './decode.js';
 
-/** Most problems listed in one 400 body; the rest are counted. */
-const MAX_LISTED_PROBLEMS = 10;
 /** Label sets remembered by their raw bytes; cleared when full. */
 const LABEL_CACHE_SIZE = 200_000;
 
@@ -91,13 +90,8 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
     const now = ctx.now();
     const minTs = limits.maxSampleAgeMs > 0 ? now - limits.maxSampleAgeMs : -Infinity;
     const maxTs = now + limits.creationGracePeriodMs;
-    const problems: string[] = [];
-    let problemCount = 0;
-    const problem = (reason: string, samples: number, text: string) => {
-      ctx.metrics.discardedSamples.inc({ reason }, samples);
-      problemCount++;
-      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(text);
-    };
+    const problems = new IngestProblems(ctx.metrics.discardedSamples, 'series or samples');
+    const problem = problems.add.bind(problems);
     const batch: SeriesSamples[] = [];
     for (const s of decoded.series) {
       if (s.histograms > 0) {
@@ -154,13 +148,7 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
       await storage.metrics.putMetadata(tenant, metadata);
     }
 
-    if (problemCount > 0) {
-      const more = problemCount > problems.length ? `\n(and ${problemCount - problems.length} more problems)` : '';
-      throw new HttpError(
-        'bad_data',
-        `${problemCount} invalid series or samples; ${result.samplesWritten} valid samples stored\n${problems.join('\n')}${more}`,
-      );
-    }
+    problems.throwIfAny(`${result.samplesWritten} valid samples stored`);
     return c.body(null, 204);
   };
 }
