@@ -6,7 +6,8 @@ import { HeadTable } from './head-table.js';
 import { type Label, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
 import { LOG_HEAD_TABLES } from './schema.js';
-import { type IndexedSeries, TenantSeriesIndex } from './series-index.js';
+import { LabelSetTable } from './label-set-table.js';
+import type { IndexedSeries } from './series-index.js';
 
 /** One log entry. Timestamps are nanoseconds since the epoch, as Loki's wire formats carry them. */
 export interface LogEntry {
@@ -93,9 +94,8 @@ const NS_PER_MS = 1_000_000n;
  * timestamp and line: a retried push) stored once.
  */
 export class LogStore {
-  private readonly indexes = new Map<string, TenantSeriesIndex>();
+  private readonly sets = new LabelSetTable('log_streams');
   private readonly listeners = new Map<string, Set<LogListener>>();
-  private nextStreamId = 1;
   private readonly head: HeadTable;
   private readonly now: () => number;
 
@@ -124,14 +124,7 @@ export class LogStore {
   static async open(db: Database, options: LogStoreOptions = {}): Promise<LogStore> {
     const store = new LogStore(db, options);
     const conn = db.writer;
-    const streams = await conn.runAndReadAll('SELECT id, tenant, labels FROM log_streams ORDER BY id');
-    const byId = new Map<number, IndexedSeries>();
-    for (const [id, tenant, labelsJson] of streams.getRows()) {
-      const labels = (JSON.parse(String(labelsJson)) as Array<[string, string]>).map(([name, value]) => ({ name, value }));
-      const nid = Number(id);
-      byId.set(nid, store.index(String(tenant)).add(seriesKey(labels), nid, labels));
-      if (nid >= store.nextStreamId) store.nextStreamId = nid + 1;
-    }
+    const byId = await store.sets.load(conn);
     const ranges = await conn.runAndReadAll(
       `SELECT stream_id, min(ts) // 1000000, max(ts) // 1000000 FROM (${store.head.tables
         .map((t) => `SELECT stream_id, ts FROM ${t}`)
@@ -148,18 +141,9 @@ export class LogStore {
     return store;
   }
 
-  private index(tenant: string): TenantSeriesIndex {
-    let idx = this.indexes.get(tenant);
-    if (!idx) {
-      idx = new TenantSeriesIndex();
-      this.indexes.set(tenant, idx);
-    }
-    return idx;
-  }
-
   /** Streams known for `tenant`. */
   streamCount(tenant: string): number {
-    return this.indexes.get(tenant)?.size ?? 0;
+    return this.sets.get(tenant)?.size ?? 0;
   }
 
   /**
@@ -168,9 +152,9 @@ export class LogStore {
    */
   append(tenant: string, batch: readonly StreamEntries[], options: { maxStreams?: number } = {}): Promise<LogAppendResult> {
     if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
-    const idx = this.index(tenant);
+    const idx = this.sets.index(tenant);
     const result: LogAppendResult = { entriesWritten: 0, bytesWritten: 0, streamsCreated: 0, rejected: [] };
-    const newStreams: Array<{ key: string; s: IndexedSeries }> = [];
+    const newStreams: IndexedSeries[] = [];
     const touched: Array<{ s: IndexedSeries; minMs: number; maxMs: number }> = [];
     const committed: CommittedStream[] = [];
     const ids: number[] = [];
@@ -188,8 +172,8 @@ export class LogStore {
           result.rejected.push({ index: i, reason: 'stream_limit', message: `per-tenant limit of ${max} streams exceeded` });
           continue;
         }
-        s = idx.add(key, this.nextStreamId++, input.labels.slice());
-        newStreams.push({ key, s });
+        s = this.sets.create(tenant, key, input.labels);
+        newStreams.push(s);
       }
       let minMs = Infinity;
       let maxMs = -Infinity;
@@ -214,18 +198,7 @@ export class LogStore {
       let headIndex = 0;
       this.db.writes.submit({
         write: async (conn) => {
-          if (newStreams.length > 0) {
-            const app = await conn.createAppender('log_streams');
-            for (const { s } of newStreams) {
-              app.appendUInteger(s.id);
-              app.appendVarchar(tenant);
-              app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
-              app.appendBigInt(BigInt(nowMs));
-              app.endRow();
-            }
-            app.flushSync();
-            app.closeSync();
-          }
+          await this.sets.persist(conn, tenant, newStreams, nowMs);
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
@@ -253,7 +226,7 @@ export class LogStore {
           this.head.compactIfDue();
         },
         failed: (err) => {
-          for (const n of newStreams) idx.remove(n.key);
+          this.sets.forget(tenant, newStreams);
           reject(new StorageError('storage_unavailable', `could not persist log entries: ${(err as Error).message}`, { cause: err }));
         },
       });
@@ -291,17 +264,17 @@ export class LogStore {
 
   /** Streams of `tenant` matching `matchers` with entries overlapping `[startMs, endMs]`. */
   selectStreams(tenant: string, matchers: readonly LabelMatcher[], startMs?: number, endMs?: number): IndexedSeries[] {
-    return this.indexes.get(tenant)?.select(matchers, startMs, endMs) ?? [];
+    return this.sets.get(tenant)?.select(matchers, startMs, endMs) ?? [];
   }
 
   /** Label names of `tenant`'s streams. */
   labelNames(tenant: string, matchers: readonly LabelMatcher[] = [], startMs?: number, endMs?: number): string[] {
-    return this.indexes.get(tenant)?.labelNames(matchers, startMs, endMs) ?? [];
+    return this.sets.get(tenant)?.labelNames(matchers, startMs, endMs) ?? [];
   }
 
   /** Values of label `name` on `tenant`'s streams. */
   labelValues(tenant: string, name: string, matchers: readonly LabelMatcher[] = [], startMs?: number, endMs?: number): string[] {
-    return this.indexes.get(tenant)?.labelValues(name, matchers, startMs, endMs) ?? [];
+    return this.sets.get(tenant)?.labelValues(name, matchers, startMs, endMs) ?? [];
   }
 
   /**
@@ -394,7 +367,7 @@ export class LogStore {
     except: ReadonlyArray<readonly LabelMatcher[]> = [],
   ): Promise<number> {
     return this.db.maintenanceQueue.run(async () => {
-      const idx = this.indexes.get(tenant);
+      const idx = this.sets.get(tenant);
       if (!idx) return 0;
       const excluded = new Set<number>();
       for (const ms of except) for (const s of idx.select(ms)) excluded.add(s.id);
@@ -408,7 +381,7 @@ export class LogStore {
       const dead = streams.filter((s) => s.maxTs < cutoffMs);
       if (dead.length > 0) {
         await this.db.maintenance.run(`DELETE FROM log_streams WHERE id IN (${dead.map((s) => s.id).join(',')})`);
-        for (const s of dead) idx.remove(seriesKey(s.labels));
+        this.sets.forget(tenant, dead);
       }
       for (const s of streams) if (s.minTs < cutoffMs) s.minTs = cutoffMs;
       return dead.length;
@@ -417,6 +390,6 @@ export class LogStore {
 
   /** Tenants that have streams. */
   tenants(): string[] {
-    return [...this.indexes.keys()];
+    return this.sets.tenants();
   }
 }

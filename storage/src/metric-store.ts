@@ -11,8 +11,9 @@ import { StorageError } from './errors.js';
 import { type Label, labelsToObject, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
 import { HeadTable } from './head-table.js';
+import { LabelSetTable } from './label-set-table.js';
 import { HEAD_TABLES } from './schema.js';
-import { type IndexedSeries, TenantSeriesIndex } from './series-index.js';
+import type { IndexedSeries } from './series-index.js';
 
 /** Samples of one series in an append. Labels must be canonical (sorted, unique, non-empty). */
 export interface SeriesSamples {
@@ -101,9 +102,8 @@ export interface MetricStoreOptions {
  * into `samples`, where DuckDB's zone maps make per-series and per-time reads cheap.
  */
 export class MetricStore {
-  private readonly indexes = new Map<string, TenantSeriesIndex>();
+  private readonly sets = new LabelSetTable('series');
   private readonly lastAppendMs = new Map<number, number>();
-  private nextSeriesId = 1;
   private readonly head: HeadTable;
   private metadataCache = new Map<string, Map<string, MetricMetadata>>();
   private readonly opts: Required<Pick<MetricStoreOptions, 'activeWindowMs' | 'now'>>;
@@ -139,21 +139,10 @@ export class MetricStore {
 
   private async load(): Promise<void> {
     const conn = this.db.writer;
-    const series = await conn.runAndReadAll('SELECT id, tenant, labels FROM series ORDER BY id');
-    for (const [id, tenant, labelsJson] of series.getRows()) {
-      const labels = (JSON.parse(String(labelsJson)) as Array<[string, string]>).map(([name, value]) => ({
-        name,
-        value,
-      }));
-      const nid = Number(id);
-      this.index(String(tenant)).add(seriesKey(labels), nid, labels);
-      if (nid >= this.nextSeriesId) this.nextSeriesId = nid + 1;
-    }
+    const byId = await this.sets.load(conn);
     const ranges = await conn.runAndReadAll(
       `SELECT series_id, min(ts), max(ts) FROM (${this.unionAll('series_id, ts', '')}) GROUP BY series_id`,
     );
-    const byId = new Map<number, IndexedSeries>();
-    for (const idx of this.indexes.values()) for (const s of idx.all()) byId.set(s.id, s);
     const now = this.opts.now();
     for (const [id, min, max] of ranges.getRows()) {
       const s = byId.get(Number(id));
@@ -173,18 +162,9 @@ export class MetricStore {
     }
   }
 
-  private index(tenant: string): TenantSeriesIndex {
-    let idx = this.indexes.get(tenant);
-    if (!idx) {
-      idx = new TenantSeriesIndex();
-      this.indexes.set(tenant, idx);
-    }
-    return idx;
-  }
-
   /** Number of series of `tenant` that received a sample within the active window. */
   activeSeries(tenant: string): number {
-    const idx = this.indexes.get(tenant);
+    const idx = this.sets.get(tenant);
     if (!idx) return 0;
     const cutoff = this.opts.now() - this.opts.activeWindowMs;
     let n = 0;
@@ -194,7 +174,7 @@ export class MetricStore {
 
   /** Total series known for `tenant` (active or not). */
   seriesCount(tenant: string): number {
-    return this.indexes.get(tenant)?.size ?? 0;
+    return this.sets.get(tenant)?.size ?? 0;
   }
 
   /**
@@ -204,11 +184,11 @@ export class MetricStore {
    */
   append(tenant: string, batch: readonly SeriesSamples[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
-    const idx = this.index(tenant);
+    const idx = this.sets.index(tenant);
     let total = 0;
     for (const input of batch) total += input.timestampsMs.length;
     const rows = createSampleRows(Math.max(1, total));
-    const newSeries: Array<{ key: string; s: IndexedSeries }> = [];
+    const newSeries: IndexedSeries[] = [];
     const touched: Array<{ s: IndexedSeries; minTs: number; maxTs: number }> = [];
     const result: AppendResult = { samplesWritten: 0, seriesCreated: 0, rejected: [] };
     const max = options.maxActiveSeries ?? 0;
@@ -237,8 +217,8 @@ export class MetricStore {
             }
             active++;
           }
-          s = idx.add(key, this.nextSeriesId++, input.labels.slice());
-          newSeries.push({ key, s });
+          s = this.sets.create(tenant, key, input.labels);
+          newSeries.push(s);
           created = true;
         }
         if (slot) {
@@ -274,18 +254,7 @@ export class MetricStore {
       let headIndex = 0;
       this.db.writes.submit({
         write: async (conn) => {
-          if (newSeries.length > 0) {
-            const app = await conn.createAppender('series');
-            for (const { s } of newSeries) {
-              app.appendUInteger(s.id);
-              app.appendVarchar(tenant);
-              app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
-              app.appendBigInt(BigInt(now));
-              app.endRow();
-            }
-            app.flushSync();
-            app.closeSync();
-          }
+          await this.sets.persist(conn, tenant, newSeries, now);
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
@@ -304,10 +273,8 @@ export class MetricStore {
           this.head.compactIfDue();
         },
         failed: (err) => {
-          for (const n of newSeries) {
-            idx.remove(n.key);
-            this.lastAppendMs.delete(n.s.id);
-          }
+          this.sets.forget(tenant, newSeries);
+          for (const n of newSeries) this.lastAppendMs.delete(n.id);
           reject(
             new StorageError('storage_unavailable', `could not persist samples: ${(err as Error).message}`, {
               cause: err,
@@ -337,12 +304,12 @@ export class MetricStore {
 
   /** Series of `tenant` matching all `matchers` with samples overlapping `[startMs, endMs]`. */
   selectSeries(tenant: string, matchers: readonly LabelMatcher[], startMs?: number, endMs?: number): IndexedSeries[] {
-    return this.indexes.get(tenant)?.select(matchers, startMs, endMs) ?? [];
+    return this.sets.get(tenant)?.select(matchers, startMs, endMs) ?? [];
   }
 
   /** Label names of `tenant`'s series, restricted by matchers and time when given. */
   labelNames(tenant: string, matchers: readonly LabelMatcher[] = [], startMs?: number, endMs?: number): string[] {
-    return this.indexes.get(tenant)?.labelNames(matchers, startMs, endMs) ?? [];
+    return this.sets.get(tenant)?.labelNames(matchers, startMs, endMs) ?? [];
   }
 
   /** Values of label `name` on `tenant`'s series, restricted by matchers and time when given. */
@@ -353,12 +320,12 @@ export class MetricStore {
     startMs?: number,
     endMs?: number,
   ): string[] {
-    return this.indexes.get(tenant)?.labelValues(name, matchers, startMs, endMs) ?? [];
+    return this.sets.get(tenant)?.labelValues(name, matchers, startMs, endMs) ?? [];
   }
 
   /** Cardinality statistics in the shape of Prometheus' `/api/v1/status/tsdb`. */
   cardinality(tenant: string, limit = 10): CardinalityStats {
-    const idx = this.indexes.get(tenant);
+    const idx = this.sets.get(tenant);
     const top = (m: Map<string, number>) =>
       [...m]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -519,7 +486,7 @@ export class MetricStore {
   }
 
   private async applyRetentionNow(tenant: string, cutoffMs: number): Promise<number> {
-    const idx = this.indexes.get(tenant);
+    const idx = this.sets.get(tenant);
     if (!idx) return 0;
     const conn = this.db.maintenance;
     for (const table of ['samples', ...HEAD_TABLES]) {
@@ -531,10 +498,8 @@ export class MetricStore {
     const dead = [...idx.all()].filter((s) => s.maxTs < cutoffMs);
     if (dead.length > 0) {
       await conn.run(`DELETE FROM series WHERE id IN (${dead.map((s) => s.id).join(',')})`);
-      for (const s of dead) {
-        idx.remove(seriesKey(s.labels));
-        this.lastAppendMs.delete(s.id);
-      }
+      this.sets.forget(tenant, dead);
+      for (const s of dead) this.lastAppendMs.delete(s.id);
     }
     for (const s of idx.all()) if (s.minTs < cutoffMs) s.minTs = cutoffMs;
     return dead.length;
@@ -542,14 +507,12 @@ export class MetricStore {
 
   /** Series known for all tenants. */
   get totalSeries(): number {
-    let n = 0;
-    for (const idx of this.indexes.values()) n += idx.size;
-    return n;
+    return this.sets.total;
   }
 
   /** Tenants that have series. */
   tenants(): string[] {
-    return [...this.indexes.keys()];
+    return this.sets.tenants();
   }
 
   /** Rows waiting in the head tables (not yet compacted). */
