@@ -9,7 +9,7 @@ import { type SendResult, sendWorkload } from './sender.js';
  * everything acknowledged is queryable, flush, measure the data directory, stop it.
  */
 
-/** Extra work to do against a started peer once its data is in (later: query benchmarks). */
+/** Extra work to do against a started peer once its data is in and flushed (the query benchmark). */
 export interface BenchPhase {
   /** Key of the phase's result in {@link IngestRunResult.phases}. */
   name: string;
@@ -29,6 +29,11 @@ export interface IngestRunOptions {
   queryableTimeoutMs: number;
   /** Phases run after the disk measurement, before the peer stops. @default [] */
   phases?: readonly BenchPhase[];
+  /**
+   * Measure the data directory after the flush. Without it the peer is still flushed (so later
+   * phases see the same state as in a full run) but `disk` stays empty. @default true
+   */
+  measureDisk?: boolean;
   /** Progress lines go here. */
   log: (line: string) => void;
 }
@@ -131,10 +136,14 @@ export async function runIngestBenchmark(peer: Peer, options: IngestRunOptions):
       flushNote = `flush failed, measured as is: ${errorMessage(error)}`;
     }
     const flushSeconds = (performance.now() - flushStart) / 1000;
-    const size = await measureSettledDirectory(running.dataDir);
-    if (!size.settled) flushNote += `; the size was still changing after ${size.settleSeconds.toFixed(0)} s`;
-    result.disk = { ...size, bytesPerSample: ingest.ackedSamples > 0 ? size.allocatedBytes / ingest.ackedSamples : 0, flushNote, flushSeconds };
-    options.log(`${peer.title}: ${(size.allocatedBytes / 1e6).toFixed(1)} MB on disk, ${result.disk.bytesPerSample.toFixed(2)} bytes/sample (${flushNote})`);
+    if (options.measureDisk ?? true) {
+      const size = await measureSettledDirectory(running.dataDir);
+      if (!size.settled) flushNote += `; the size was still changing after ${size.settleSeconds.toFixed(0)} s`;
+      result.disk = { ...size, bytesPerSample: ingest.ackedSamples > 0 ? size.allocatedBytes / ingest.ackedSamples : 0, flushNote, flushSeconds };
+      options.log(`${peer.title}: ${(size.allocatedBytes / 1e6).toFixed(1)} MB on disk, ${result.disk.bytesPerSample.toFixed(2)} bytes/sample (${flushNote})`);
+    } else {
+      options.log(`${peer.title}: flushed in ${flushSeconds.toFixed(1)} s (${flushNote}); disk not measured`);
+    }
 
     for (const phase of options.phases ?? []) {
       stage = phase.name;

@@ -3,6 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_VIGIL_BIN } from './peers/vigil.js';
 import { SYSTEM_NAMES, type SystemName } from './peers/types.js';
+import { QUERY_NAMES, type QueryName } from './queries.js';
+
+/** The parts of a run that can be chosen with `--phases`. */
+export const PHASE_NAMES = ['ingest', 'query'] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** Everything a benchmark run can be told; defaults are applied in {@link parseBenchOptions} only. */
 export interface BenchOptions {
@@ -34,6 +39,17 @@ export interface BenchOptions {
   vigilBin: string;
   /** Keep the peers' data directories (their paths are printed). @default false */
   keepData: boolean;
+  /**
+   * What to measure and report. The workload is always loaded and awaited until queryable; without
+   * `ingest` the disk measurement and the ingest table are left out. @default ingest, query
+   */
+  phases: PhaseName[];
+  /** Timed runs per query after one warm-up. @default 5 */
+  queryRuns: number;
+  /** Time limit of one query, in seconds. @default 300 */
+  queryTimeoutSeconds: number;
+  /** Queries to run, in report order. @default all of {@link QUERY_NAMES} */
+  queries: QueryName[];
 }
 
 const DEFAULT_OUT = resolve(dirname(fileURLToPath(import.meta.url)), 'results/latest.json');
@@ -58,6 +74,12 @@ export const USAGE = `Usage: npm run bench -- [options]   (from tests/, or the r
   --out FILE                JSON results                                 (default bench/results/latest.json)
   --vigil-bin FILE          built Vigil CLI                              (default server/dist/bin/vigil.js)
   --keep-data               keep the data directories
+  --phases LIST             comma-separated: ingest,query                (default both)
+                            (query alone: load, wait until queryable, flush, run the queries;
+                            no disk measurement, no ingest table)
+  --query-runs N            timed runs per query after one warm-up       (default 5)
+  --query-timeout-seconds S time limit of one query                      (default 300)
+  --queries LIST            comma-separated subset of the query names    (default all)
   --help
 `;
 
@@ -86,6 +108,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       out: { type: 'string' },
       'vigil-bin': { type: 'string' },
       'keep-data': { type: 'boolean' },
+      phases: { type: 'string' },
+      'query-runs': { type: 'string' },
+      'query-timeout-seconds': { type: 'string' },
+      queries: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -110,6 +136,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     }
   }
   if (systems.length === 0) throw new Error('--systems: name at least one system');
+  const phases = list('phases', values.phases, PHASE_NAMES, PHASE_NAMES);
+  const queries = list('queries', values.queries, QUERY_NAMES, QUERY_NAMES);
 
   return Object.freeze({
     hosts: number('hosts', 1000),
@@ -128,5 +156,24 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     out: values.out === undefined ? DEFAULT_OUT : resolve(userCwd(), values.out),
     vigilBin: values['vigil-bin'] === undefined ? DEFAULT_VIGIL_BIN : resolve(userCwd(), values['vigil-bin']),
     keepData: values['keep-data'] ?? false,
+    phases,
+    queryRuns: number('query-runs', 5),
+    queryTimeoutSeconds: number('query-timeout-seconds', 300, { integer: false }),
+    // Report order stays the order of QUERY_NAMES whatever order they were given in.
+    queries: QUERY_NAMES.filter((q) => queries.includes(q)),
   });
+}
+
+/** Parses a comma-separated list of known names; `fallback` when the option is absent. */
+function list<T extends string>(option: string, raw: string | undefined, known: readonly T[], fallback: readonly T[]): T[] {
+  if (raw === undefined) return [...fallback];
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const name of names) {
+    if (!(known as readonly string[]).includes(name)) throw new Error(`--${option}: unknown name "${name}" (known: ${known.join(', ')})`);
+  }
+  if (names.length === 0) throw new Error(`--${option}: name at least one`);
+  return [...new Set(names)] as T[];
 }

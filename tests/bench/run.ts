@@ -1,11 +1,14 @@
 /**
- * `npm run bench`: the ingest benchmark of issue 2. Generates the TSBS-like "devops cpu" workload,
- * pre-encodes it as remote_write requests, then starts each system fresh on loopback, sends the
- * workload over 4 connections and measures samples/s to acknowledgement, time until everything is
- * queryable, peak RSS and bytes per sample on disk. Prints Markdown and writes JSON.
+ * `npm run bench`: the ingest benchmark of issue 2 and the query benchmark of issue 3. Generates
+ * the TSBS-like "devops cpu" workload, pre-encodes it as remote_write requests, then starts each
+ * system fresh on loopback, sends the workload over 4 connections and measures samples/s to
+ * acknowledgement, time until everything is queryable, peak RSS and bytes per sample on disk; then
+ * times TSBS-like `query_range` queries and compares Vigil's answers with Prometheus'. Prints
+ * Markdown and writes JSON.
  *
  * @example
  * npm run bench -- --hosts 100 --hours 1 --systems vm,prometheus
+ * npm run bench -- --hosts 100 --hours 2 --phases query --query-runs 3
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -18,6 +21,9 @@ import { createPrometheusPeer } from './peers/prometheus.js';
 import type { Peer, SystemName } from './peers/types.js';
 import { createVictoriaMetricsPeer } from './peers/victoria-metrics.js';
 import { createVigilPeer } from './peers/vigil.js';
+import { buildQueries } from './queries.js';
+import { type AnswerComparison, compareAnswers, createQueryPhase, type QueryPhase } from './query-benchmark.js';
+import { formatQueryMarkdown, queryTargets, summarizeQueries } from './query-report.js';
 import { formatMarkdown, summarize, vigilRatios } from './report.js';
 import { CPU_METRIC_NAMES, createWorkload, WORKLOAD_MATCHER } from './workload.js';
 
@@ -71,6 +77,12 @@ async function main(): Promise<number> {
       ` over ${encoded.queues.length} connections in ${(encoded.encodeMs / 1000).toFixed(1)} s (not measured)`,
   );
 
+  const measureIngest = options.phases.includes('ingest');
+  const queries = buildQueries(workload, options.seed).filter((q) => (options.queries as readonly string[]).includes(q.name));
+  const queryPhase: QueryPhase | undefined = options.phases.includes('query')
+    ? createQueryPhase({ queries, runs: options.queryRuns, timeoutMs: options.queryTimeoutSeconds * 1000, log })
+    : undefined;
+
   const peers = options.systems.map((system) => createPeer(system, options));
   const results: IngestRunResult[] = [];
   // Systems alternate within each repetition, so slow drifts of the shared machine spread evenly.
@@ -86,18 +98,40 @@ async function main(): Promise<number> {
           maxSkewMs: options.maxSkewMinutes * 60_000,
           requestTimeoutMs: options.requestTimeoutSeconds * 1000,
           queryableTimeoutMs: options.queryableTimeoutSeconds * 1000,
+          phases: queryPhase === undefined ? [] : [queryPhase],
+          measureDisk: measureIngest,
           log,
         }),
       );
     }
   }
 
-  const summaries = summarize(results);
+  const summaries = measureIngest ? summarize(results) : undefined;
   const workloadLine =
     `Workload: ${options.hosts.toLocaleString('en-US')} hosts × 10 cpu_usage_* series, one sample per ${options.intervalSeconds} s over ${options.hours} h` +
     ` = ${workload.sampleCount.toLocaleString('en-US')} samples in ${encoded.requestCount} remote_write requests over ${encoded.queues.length} connections;` +
     ` ${options.repeat} run(s) per system, medians.`;
-  process.stdout.write(`\n${formatMarkdown(summaries, results, workloadLine)}\n`);
+  if (summaries !== undefined) process.stdout.write(`\n${formatMarkdown(summaries, results, workloadLine)}\n`);
+
+  let queryReport: object | undefined;
+  if (queryPhase !== undefined) {
+    const querySummaries = summarizeQueries(queries, results);
+    const reference = queryPhase.answers.get('prometheus');
+    const candidate = queryPhase.answers.get('vigil');
+    // Compared only when both ran; answers are the first successful warm-up of each system.
+    const comparisons: AnswerComparison[] | undefined =
+      reference === undefined || candidate === undefined ? undefined : queries.map((q) => compareAnswers(q.name, reference.get(q.name), candidate.get(q.name)));
+    const headline =
+      `Queries: ${queries.length} query_range queries, 1 warm-up + ${options.queryRuns} timed run(s) each per system and run, on ${options.hosts.toLocaleString('en-US')} hosts × ${options.hours} h` +
+      ` (${workload.sampleCount.toLocaleString('en-US')} samples); milliseconds, median (p90) over ${options.queryRuns * options.repeat} timed runs.`;
+    process.stdout.write(`\n${formatQueryMarkdown(queries, querySummaries, comparisons, headline)}\n`);
+    queryReport = {
+      queries,
+      summaries: querySummaries,
+      targets: queryTargets(querySummaries),
+      vigilVsPrometheusAnswers: comparisons ?? null,
+    };
+  }
 
   const report = {
     generatedAt: new Date().toISOString(),
@@ -121,8 +155,9 @@ async function main(): Promise<number> {
       rawBytes: encoded.rawBytes,
       encodeMs: encoded.encodeMs,
     },
-    summaries,
-    vigilVsVictoriaMetrics: vigilRatios(summaries) ?? null,
+    summaries: summaries ?? null,
+    vigilVsVictoriaMetrics: summaries === undefined ? null : (vigilRatios(summaries) ?? null),
+    queries: queryReport ?? null,
     runs: results,
   };
   mkdirSync(dirname(options.out), { recursive: true });
