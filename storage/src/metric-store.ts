@@ -543,7 +543,8 @@ class SeriesBuilder {
   private fill = SeriesBuilder.CHUNK;
   private n = 0;
   private lastTs = Number.NEGATIVE_INFINITY;
-  private sorted = true;
+  /** Start offsets of the sorted runs the samples arrived in (DuckDB scans row groups in parallel). */
+  private readonly runs: number[] = [0];
 
   push(t: number, v: number, stale: number): void {
     if (this.fill === SeriesBuilder.CHUNK) {
@@ -552,7 +553,7 @@ class SeriesBuilder {
       this.fill = 0;
     }
     const c = this.chunks[this.chunks.length - 1]!;
-    if (t < this.lastTs) this.sorted = false;
+    if (t < this.lastTs) this.runs.push(this.n);
     this.lastTs = t;
     c.ts[this.fill] = t;
     c.vals[this.fill] = v;
@@ -562,48 +563,75 @@ class SeriesBuilder {
   }
 
   finish(): { ts: Float64Array; vals: Float64Array; stale: Uint8Array } {
-    const ts = new Float64Array(this.n);
-    const vals = new Float64Array(this.n);
-    const stale = new Uint8Array(this.n);
+    const n = this.n;
+    const ts = new Float64Array(n);
+    const vals = new Float64Array(n);
+    const stale = new Uint8Array(n);
     let off = 0;
     for (const c of this.chunks) {
-      const k = Math.min(SeriesBuilder.CHUNK, this.n - off);
+      const k = Math.min(SeriesBuilder.CHUNK, n - off);
       ts.set(c.ts.subarray(0, k), off);
       vals.set(c.vals.subarray(0, k), off);
       stale.set(c.stale.subarray(0, k), off);
       off += k;
     }
     this.chunks.length = 0;
-    let order: number[] | undefined;
-    if (!this.sorted) {
-      order = Array.from({ length: this.n }, (_, i) => i);
-      order.sort((a, b) => ts[a]! - ts[b]! || a - b);
-    }
-    if (!order) {
-      // Already in order: only duplicates (a retried write, last one wins) need squeezing out.
-      let m = 0;
-      for (let i = 0; i < this.n; i++) {
-        if (m > 0 && ts[m - 1] === ts[i]) m--;
-        ts[m] = ts[i]!;
-        vals[m] = vals[i]!;
-        stale[m] = stale[i]!;
-        m++;
+    if (this.runs.length === 1) return squeezeDuplicates(ts, vals, stale, n);
+    // Several sorted runs. Usually they do not overlap (row groups of different times), so putting
+    // them in order of their first timestamp is enough; otherwise merge them all by sorting.
+    const bounds = this.runs.map((start, i) => ({ start, end: this.runs[i + 1] ?? n }));
+    bounds.sort((a, b) => ts[a.start]! - ts[b.start]! || a.start - b.start);
+    let disjoint = true;
+    for (let i = 1; i < bounds.length; i++) {
+      if (ts[bounds[i - 1]!.end - 1]! > ts[bounds[i]!.start]!) {
+        disjoint = false;
+        break;
       }
-      return { ts: ts.subarray(0, m), vals: vals.subarray(0, m), stale: stale.subarray(0, m) };
     }
-    const ts2 = new Float64Array(this.n);
-    const vals2 = new Float64Array(this.n);
-    const stale2 = new Uint8Array(this.n);
-    let m = 0;
-    for (const i of order) {
-      if (m > 0 && ts2[m - 1] === ts[i]) m--;
-      ts2[m] = ts[i]!;
-      vals2[m] = vals[i]!;
-      stale2[m] = stale[i]!;
-      m++;
+    const ts2 = new Float64Array(n);
+    const vals2 = new Float64Array(n);
+    const stale2 = new Uint8Array(n);
+    if (disjoint) {
+      let at = 0;
+      for (const r of bounds) {
+        ts2.set(ts.subarray(r.start, r.end), at);
+        vals2.set(vals.subarray(r.start, r.end), at);
+        stale2.set(stale.subarray(r.start, r.end), at);
+        at += r.end - r.start;
+      }
+    } else {
+      // Stable: among equal timestamps the row read last stays last (the last write wins).
+      const order = Array.from({ length: n }, (_, i) => i);
+      order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+      for (let k = 0; k < n; k++) {
+        const i = order[k]!;
+        ts2[k] = ts[i]!;
+        vals2[k] = vals[i]!;
+        stale2[k] = stale[i]!;
+      }
     }
-    return { ts: ts2.subarray(0, m), vals: vals2.subarray(0, m), stale: stale2.subarray(0, m) };
+    return squeezeDuplicates(ts2, vals2, stale2, n);
   }
+}
+
+/** Drops all but the last of equal consecutive timestamps, in place; returns views of the rest. */
+function squeezeDuplicates(
+  ts: Float64Array,
+  vals: Float64Array,
+  stale: Uint8Array,
+  n: number,
+): { ts: Float64Array; vals: Float64Array; stale: Uint8Array } {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (m > 0 && ts[m - 1] === ts[i]) m--;
+    if (m !== i) {
+      ts[m] = ts[i]!;
+      vals[m] = vals[i]!;
+      stale[m] = stale[i]!;
+    }
+    m++;
+  }
+  return m === n ? { ts, vals, stale } : { ts: ts.subarray(0, m), vals: vals.subarray(0, m), stale: stale.subarray(0, m) };
 }
 
 /** Copies `src` into `dst` at `offset`, in bulk when `src` is a typed array. */
