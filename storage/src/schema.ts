@@ -51,6 +51,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE log_entries_head_0 (stream_id UINTEGER NOT NULL, ts BIGINT NOT NULL, line VARCHAR NOT NULL, metadata VARCHAR);
   CREATE TABLE log_entries_head_1 (stream_id UINTEGER NOT NULL, ts BIGINT NOT NULL, line VARCHAR NOT NULL, metadata VARCHAR);
   `,
+  `
+  CREATE TABLE documents (
+    tenant VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL,
+    PRIMARY KEY (tenant, kind, id)
+  );
+  `,
 ];
 
 /** Brings the schema up to date inside one transaction per migration. */
