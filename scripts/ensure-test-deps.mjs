@@ -14,6 +14,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEBIAN_PACKAGES = [
   { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
   { pkg: 'prometheus-node-exporter', bin: '/usr/bin/prometheus-node-exporter' },
+  // collectd's write_http plugin needs libcurl and yajl, which collectd-core only suggests.
+  { pkg: 'collectd-core', bin: '/usr/sbin/collectd' },
+  { pkg: 'libcurl3-gnutls', bin: '/usr/lib/x86_64-linux-gnu/libcurl-gnutls.so.4' },
+  { pkg: 'libyajl2', bin: '/usr/lib/x86_64-linux-gnu/libyajl.so.2' },
+  { pkg: 'rsyslog', bin: '/usr/sbin/rsyslogd' },
 ];
 
 if (!existsSync(join(root, 'node_modules', '.bin', 'turbo'))) {

@@ -10,7 +10,15 @@ import { type AppVariables, authenticate, requireRoot, requireScope } from './au
 import type { VigilConfig } from './config/config.js';
 import { HttpError, isHttpError } from './errors.js';
 import { IngestContext } from './ingest/ingest-context.js';
+import { createCollectdHandler } from './ingest/collectd/handler.js';
+import {
+  createInfluxPingHandler,
+  createInfluxQueryHandler,
+  createInfluxV1WriteHandler,
+  createInfluxV2WriteHandler,
+} from './ingest/influx/handler.js';
 import { createLokiPushHandler } from './ingest/loki/handler.js';
+import { createOtlpLogsHandler, createOtlpMetricsHandler } from './ingest/otlp/handler.js';
 import { createRemoteWriteHandler } from './ingest/remote-write/handler.js';
 import { type Logger, silentLogger } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -21,13 +29,16 @@ export interface AppDeps {
   config: VigilConfig;
   storage: () => StorageHandle | undefined;
   metrics?: ServerMetrics;
+  /** The ingest context; pass one to share rate limits with ingest outside HTTP (syslog). */
+  ingest?: IngestContext;
   log?: Logger;
   /** Clock, epoch ms. @default Date.now */
   now?: () => number;
 }
 
 /** Paths answered without a key. */
-const PUBLIC_PATHS = new Set(['/-/healthy', '/-/ready']);
+/** `/ping` is Influx's liveness probe, which Telegraf and the influx clients send without credentials. */
+const PUBLIC_PATHS = new Set(['/-/healthy', '/-/ready', '/ping']);
 /** Ingest paths answer errors in plain text, as Prometheus' and Loki's receivers do. */
 const PLAIN_TEXT_ERROR_PATHS = ['/api/v1/write', '/api/v1/push', '/loki/api/v1/push', '/api/prom/push'];
 
@@ -53,7 +64,7 @@ export function createApp(deps: AppDeps) {
     if (!s) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
     return s;
   };
-  const ingest = new IngestContext(deps.config, metrics, deps.storage, now);
+  const ingest = deps.ingest ?? new IngestContext(deps.config, metrics, deps.storage, now);
 
   const app = new Hono<{ Variables: AppVariables }>();
 
@@ -101,6 +112,13 @@ export function createApp(deps: AppDeps) {
   const lokiPush = counted('loki', createLokiPushHandler(ingest));
   app.post('/loki/api/v1/push', requireScope('ingest'), lokiPush);
   app.post('/api/prom/push', requireScope('ingest'), lokiPush);
+  app.post('/v1/metrics', requireScope('ingest'), counted('otlp', createOtlpMetricsHandler(ingest)));
+  app.post('/v1/logs', requireScope('ingest'), counted('otlp', createOtlpLogsHandler(ingest)));
+  app.post('/write', requireScope('ingest'), counted('influx', createInfluxV1WriteHandler(ingest)));
+  app.post('/api/v2/write', requireScope('ingest'), counted('influx', createInfluxV2WriteHandler(ingest)));
+  app.on(['GET', 'POST'], '/query', requireScope('ingest'), createInfluxQueryHandler());
+  app.on(['GET', 'HEAD'], '/ping', createInfluxPingHandler());
+  app.post('/collectd', requireScope('ingest'), counted('collectd', createCollectdHandler(ingest)));
 
   app.route('/api/v1', seriesApi(storage));
   app.route('/api/v1', queryApi(storage, deps.config, now));

@@ -94,6 +94,41 @@ describe('startServer', () => {
   });
 });
 
+describe('syslog listeners', () => {
+  it('are off by default and, when configured, store what a sender writes over TCP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-main-'));
+    const off = await startServer({
+      config: withOverrides(parseConfig(undefined), { dataDir: dir, listen: '127.0.0.1:0' }),
+      log: silentLogger,
+      out: capture().out,
+      rootKey: 'k-0123456789',
+    });
+    expect(off.syslogPorts).toEqual({ udp: undefined, tcp: undefined });
+    await off.stop();
+    const config = withOverrides(parseConfig('syslog: { tcpPort: 0, udpPort: 0, tenant: ops }'), { dataDir: dir, listen: '127.0.0.1:0' });
+    const server = await startServer({ config, log: silentLogger, out: capture().out, rootKey: 'k-0123456789' });
+    try {
+      const { connect } = await import('node:net');
+      const msg = `<134>1 ${new Date().toISOString()} web-1 nginx 42 - - hello over tcp\n`;
+      await new Promise<void>((resolve, reject) => {
+        const sock = connect(server.syslogPorts.tcp!, '127.0.0.1', () => sock.end(msg, () => resolve()));
+        sock.on('error', reject);
+      });
+      const base = `http://127.0.0.1:${server.address.port}`;
+      let apps: string[] = [];
+      for (let i = 0; i < 50 && apps.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await fetch(`${base}/loki/api/v1/label/app/values`, { headers: { authorization: 'Bearer k-0123456789', 'X-Scope-OrgID': 'ops' } });
+        apps = ((await res.json()) as { data: string[] }).data;
+      }
+      expect(apps).toEqual(['nginx']);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('parseListen', () => {
   it.each([
     ['127.0.0.1:9400', { host: '127.0.0.1', port: 9400 }],

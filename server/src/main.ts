@@ -5,6 +5,8 @@ import { serve } from '@hono/node-server';
 import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 import { attachLokiTail } from './api/loki-tail.js';
 import { createApp } from './app.js';
+import { IngestContext } from './ingest/ingest-context.js';
+import { type SyslogListeners, startSyslogListeners } from './ingest/syslog/listeners.js';
 import { ALL_SCOPES, generateKeySecret, hashKey, newKeyId } from './auth/keys.js';
 import { type VigilConfig, logRetentionFor, retentionFor } from './config/config.js';
 import type { Logger } from './log.js';
@@ -25,6 +27,8 @@ export interface StartOptions {
 export interface RunningServer {
   /** The address actually bound (port 0 resolves to a free port). */
   address: { host: string; port: number };
+  /** Ports the syslog listeners bound, when enabled. */
+  syslogPorts: { udp: number | undefined; tcp: number | undefined };
   /** Drains in-flight requests, finishes queued commits and closes DuckDB cleanly. */
   stop(): Promise<void>;
 }
@@ -48,7 +52,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     headRows: () => handle?.metrics.headRowCount,
     series: () => handle?.metrics.totalSeries,
   });
-  const app = createApp({ config, storage: () => handle, metrics, log });
+  const ingest = new IngestContext(config, metrics, () => handle);
+  const app = createApp({ config, storage: () => handle, metrics, ingest, log });
   const { host, port } = parseListen(config.listen);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
@@ -88,6 +93,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   await bootstrapRootKey(resources, config.dataDir, opts.rootKey, opts.out ?? process.stdout, log);
   handle = { db, metrics: store, logs, resources };
   log.info('storage ready', { series: store.totalSeries, headRows: store.headRowCount });
+  let syslog: SyslogListeners | undefined;
+  if (config.syslog.udpPort !== undefined || config.syslog.tcpPort !== undefined) {
+    syslog = await startSyslogListeners(
+      {
+        host: config.syslog.host,
+        udpPort: config.syslog.udpPort,
+        tcpPort: config.syslog.tcpPort,
+        tenant: config.syslog.tenant,
+        maxMessageBytes: config.syslog.maxMessageBytes,
+        onError: (err) => log.warn('syslog listener problem', { err: String(err) }),
+      },
+      ingest,
+    );
+    log.info('syslog listening', { host: config.syslog.host, udpPort: syslog.udpPort, tcpPort: syslog.tcpPort });
+  }
 
   const timers = [
     setInterval(() => {
@@ -103,10 +123,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let stopping: Promise<void> | undefined;
   return {
     address,
+    syslogPorts: { udp: syslog?.udpPort, tcp: syslog?.tcpPort },
     stop() {
       stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
         await closeGracefully(server, SHUTDOWN_DRAIN_MS);
+        await syslog?.stop();
         await store.drainWrites();
         await logs.settled();
         handle = undefined;

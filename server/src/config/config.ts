@@ -77,6 +77,15 @@ export interface VigilConfig {
   };
   /** Log streams kept for a different time than the tenant's retention (first match wins). */
   logRetention: StreamRetention[];
+  /** Syslog listeners (RFC 5424 / 3164); each is off unless its port is set. */
+  syslog: {
+    host: string;
+    udpPort: number | undefined;
+    tcpPort: number | undefined;
+    /** Tenant the received lines are stored for. */
+    tenant: string;
+    maxMessageBytes: number;
+  };
   /** Per-tenant overrides. */
   tenants: Record<string, { retentionMs?: number; logRetention?: StreamRetention[]; limits: Partial<TenantLimits> }>;
 }
@@ -118,6 +127,7 @@ function defaults(): VigilConfig {
     limits: { ...DEFAULT_LIMITS },
     query: { timeoutMs: 120_000, maxSamples: 50_000_000, maxConcurrent: 20, maxQueueMs: 10_000, lookbackDeltaMs: 300_000 },
     logRetention: [],
+    syslog: { host: '127.0.0.1', udpPort: undefined, tcpPort: undefined, tenant: 'default', maxMessageBytes: 64 * 1024 },
     tenants: {},
   };
 }
@@ -204,6 +214,18 @@ const ROOT_SCHEMA: Schema = {
     target: 'query',
   },
   logRetention: { kind: 'streamRetention', target: 'logRetention' },
+  syslog: {
+    kind: {
+      object: {
+        host: { kind: 'string', target: 'host' },
+        udpPort: { kind: 'int', target: 'udpPort', min: 0 },
+        tcpPort: { kind: 'int', target: 'tcpPort', min: 0 },
+        tenant: { kind: 'string', target: 'tenant' },
+        maxMessageSize: { kind: 'size', target: 'maxMessageBytes', min: 480 },
+      },
+    },
+    target: 'syslog',
+  },
   tenants: { kind: 'tenantMap', target: 'tenants' },
 };
 
@@ -255,6 +277,13 @@ export function parseConfig(text: string | undefined, source = 'config'): VigilC
       message: `must be at least limits.ingestionRate (${cfg.limits.ingestionRate}), or no request could ever use a full second of rate`,
       ...where(['limits', 'ingestionBurst']),
     });
+  }
+  if (!isValidTenantId(cfg.syslog.tenant)) {
+    problems.push({ path: 'syslog.tenant', message: 'must match [A-Za-z0-9_.-]{1,64} and not be "." or ".."', ...where(['syslog', 'tenant']) });
+  }
+  for (const port of ['udpPort', 'tcpPort'] as const) {
+    const v = cfg.syslog[port];
+    if (v !== undefined && v > 65535) problems.push({ path: `syslog.${port}`, message: `must be a port number, got ${v}`, ...where(['syslog', port]) });
   }
   if (!/^[^:]*:\d{1,5}$/.test(cfg.listen) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(cfg.listen)) {
     problems.push({ path: 'listen', message: `${JSON.stringify(cfg.listen)} is not host:port`, ...where(['listen']) });

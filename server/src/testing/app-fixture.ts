@@ -5,6 +5,8 @@ import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 import { createApp } from '../app.js';
 import { ALL_SCOPES, hashKey } from '../auth/keys.js';
 import { type VigilConfig, parseConfig } from '../config/config.js';
+import { IngestContext } from '../ingest/ingest-context.js';
+import { ServerMetrics } from '../metrics.js';
 import type { StorageHandle } from '../storage-handle.js';
 
 /** The root key every fixture app accepts. */
@@ -18,6 +20,9 @@ export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 export interface AppFixture {
   app: ReturnType<typeof createApp>;
   storage: StorageHandle;
+  config: VigilConfig;
+  /** The app's ingest context (shared rate limits; syslog listeners use it as their sink). */
+  ingest: IngestContext;
   /** Sets the fixture clock, epoch ms. */
   setNow(ms: number): void;
   /** Shorthand for an authenticated request with the root key (plus optional headers). */
@@ -46,10 +51,14 @@ export async function createAppFixture(yaml?: string): Promise<AppFixture> {
   });
   const logs = await LogStore.open(db, { now: () => now });
   const storage: StorageHandle = { db, metrics, logs, resources };
-  const app = createApp({ config, storage: () => storage, now: () => now });
+  const serverMetrics = new ServerMetrics({ headRows: () => storage.metrics.headRowCount });
+  const ingest = new IngestContext(config, serverMetrics, () => storage, () => now);
+  const app = createApp({ config, storage: () => storage, metrics: serverMetrics, ingest, now: () => now });
   return {
     app,
     storage,
+    config,
+    ingest,
     setNow(ms) {
       now = ms;
     },

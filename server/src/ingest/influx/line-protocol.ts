@@ -1,0 +1,232 @@
+/**
+ * InfluxDB line protocol parser (1.x and 2.x; protocols.md §1.5):
+ * `measurement[,tag=v…] field=value[,field2=v2…] [timestamp]`. Parses what it can and reports each
+ * line it cannot, so a request with one bad line still stores the good ones.
+ */
+
+/** A field value: numbers (floats, `12i` integers, `12u` unsigned), booleans, strings. */
+export type InfluxField =
+  | { key: string; kind: 'float' | 'int' | 'uint'; value: number }
+  | { key: string; kind: 'bool'; value: boolean }
+  | { key: string; kind: 'string'; value: string };
+
+/** One parsed line. */
+export interface InfluxPoint {
+  measurement: string;
+  /** Tags in the order written; keys and values unescaped. */
+  tags: Array<[string, string]>;
+  fields: InfluxField[];
+  /** Timestamp in the request's precision, or undefined when the line has none. */
+  timestamp: bigint | undefined;
+  /** 1-based line number. */
+  line: number;
+}
+
+/** A line that could not be parsed. */
+export interface InfluxLineError {
+  /** 1-based line number. */
+  line: number;
+  /** The line as sent (cut to 200 characters). */
+  text: string;
+  message: string;
+}
+
+/** Timestamp precisions accepted by `/write` (1.x) and `/api/v2/write` (2.x). */
+export type InfluxPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
+
+const PRECISIONS: Record<string, InfluxPrecision> = { n: 'ns', ns: 'ns', u: 'us', us: 'us', 'µ': 'us', ms: 'ms', s: 's', m: 'm', h: 'h' };
+
+/** Parses a `precision` parameter (1.x: `n u ms s m h`; 2.x: `ns us ms s`); undefined for others. */
+export function parsePrecision(p: string | undefined): InfluxPrecision | undefined {
+  return p === undefined || p === '' ? 'ns' : PRECISIONS[p];
+}
+
+/** A timestamp in `precision` as epoch milliseconds (rounded down). */
+export function timestampToMs(ts: bigint, precision: InfluxPrecision): number {
+  switch (precision) {
+    case 'ns':
+      return Number(ts / 1_000_000n) - (ts < 0n && ts % 1_000_000n !== 0n ? 1 : 0);
+    case 'us':
+      return Number(ts / 1000n) - (ts < 0n && ts % 1000n !== 0n ? 1 : 0);
+    case 'ms':
+      return Number(ts);
+    case 's':
+      return Number(ts) * 1000;
+    case 'm':
+      return Number(ts) * 60_000;
+    case 'h':
+      return Number(ts) * 3_600_000;
+  }
+}
+
+class LineError extends Error {}
+
+const FLOAT_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const INT_RE = /^[-+]?\d+i$/;
+const UINT_RE = /^\d+u$/;
+const TIMESTAMP_RE = /^-?\d{1,19}$/;
+const TRUE = new Set(['t', 'T', 'true', 'True', 'TRUE']);
+const FALSE = new Set(['f', 'F', 'false', 'False', 'FALSE']);
+
+/**
+ * Parses a whole request body. Blank lines and `#` comments are skipped. Never throws.
+ *
+ * @example
+ * parseLineProtocol('cpu,host=a usage=1.5,procs=12i 1465839830100400200')
+ * // { points: [{ measurement: 'cpu', tags: [['host','a']], fields: [...], timestamp: 1465839830100400200n, line: 1 }], errors: [] }
+ */
+export function parseLineProtocol(text: string): { points: InfluxPoint[]; errors: InfluxLineError[] } {
+  const points: InfluxPoint[] = [];
+  const errors: InfluxLineError[] = [];
+  let pos = 0;
+  let lineNo = 0;
+  const n = text.length;
+  while (pos < n) {
+    lineNo++;
+    const start = pos;
+    const p = new Parser(text, pos, lineNo);
+    try {
+      const point = p.line();
+      if (point) points.push(point);
+      pos = p.pos;
+      // Lines may span several physical lines inside string fields; count them.
+      for (let i = start; i < pos - 1; i++) if (text.charCodeAt(i) === 10) lineNo++;
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      // Resume at the next physical line, even when the error was found further on (an
+      // unterminated string): the rest of the body is still worth parsing.
+      let lineEnd = text.indexOf('\n', start);
+      if (lineEnd < 0) lineEnd = n;
+      const raw = text.slice(start, lineEnd).replace(/\r$/, '');
+      errors.push({ line: lineNo, text: raw.length > 200 ? `${raw.slice(0, 200)}…` : raw, message: err.message });
+      pos = lineEnd + 1;
+    }
+  }
+  return { points, errors };
+}
+
+class Parser {
+  constructor(
+    private readonly s: string,
+    public pos: number,
+    private readonly lineNo: number,
+  ) {}
+
+  private peek(): number {
+    return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1;
+  }
+
+  private atEol(): boolean {
+    const c = this.peek();
+    return c === -1 || c === 10 || (c === 13 && (this.pos + 1 >= this.s.length || this.s.charCodeAt(this.pos + 1) === 10));
+  }
+
+  private skipEol(): void {
+    if (this.peek() === 13) this.pos++;
+    if (this.peek() === 10) this.pos++;
+  }
+
+  /** Reads a name up to an unescaped stop character; `\x` for a stop character or `\\` unescapes. */
+  private name(stops: string, what: string): string {
+    let out = '';
+    while (!this.atEol()) {
+      const ch = this.s[this.pos]!;
+      if (ch === '\\' && this.pos + 1 < this.s.length) {
+        const next = this.s[this.pos + 1]!;
+        if (stops.includes(next) || next === '\\') {
+          out += next;
+          this.pos += 2;
+          continue;
+        }
+      }
+      if (stops.includes(ch)) break;
+      out += ch;
+      this.pos++;
+    }
+    if (out === '') throw new LineError(`missing ${what}`);
+    return out;
+  }
+
+  line(): InfluxPoint | undefined {
+    while (this.peek() === 32 || this.peek() === 9) this.pos++;
+    if (this.atEol()) {
+      this.skipEol();
+      return undefined;
+    }
+    if (this.peek() === 35 /* # */) {
+      while (!this.atEol()) this.pos++;
+      this.skipEol();
+      return undefined;
+    }
+    const measurement = this.name(', ', 'measurement');
+    const tags: Array<[string, string]> = [];
+    while (this.peek() === 44 /* , */) {
+      this.pos++;
+      const key = this.name(',= ', 'tag key');
+      if (this.peek() !== 61 /* = */) throw new LineError(`missing "=" after tag key ${JSON.stringify(key)}`);
+      this.pos++;
+      const value = this.name(',= ', `value of tag ${JSON.stringify(key)}`);
+      tags.push([key, value]);
+    }
+    if (this.peek() !== 32) throw new LineError(this.atEol() ? 'missing fields' : `unexpected character ${JSON.stringify(this.s[this.pos])} after measurement and tags`);
+    while (this.peek() === 32) this.pos++;
+    if (this.atEol()) throw new LineError('missing fields');
+    const fields: InfluxField[] = [];
+    for (;;) {
+      const key = this.name(',= ', 'field key');
+      if (this.peek() !== 61) throw new LineError(`missing "=" after field key ${JSON.stringify(key)}`);
+      this.pos++;
+      fields.push(this.fieldValue(key));
+      if (this.peek() === 44) {
+        this.pos++;
+        continue;
+      }
+      break;
+    }
+    let timestamp: bigint | undefined;
+    if (this.peek() === 32) {
+      while (this.peek() === 32) this.pos++;
+      const start = this.pos;
+      while (!this.atEol() && this.peek() !== 32) this.pos++;
+      const raw = this.s.slice(start, this.pos);
+      while (this.peek() === 32) this.pos++;
+      if (raw !== '') {
+        if (!TIMESTAMP_RE.test(raw)) throw new LineError(`invalid timestamp ${JSON.stringify(raw)}`);
+        timestamp = BigInt(raw);
+      }
+    }
+    if (!this.atEol()) throw new LineError(`unexpected text ${JSON.stringify(this.s.slice(this.pos, this.pos + 20))} after the timestamp`);
+    this.skipEol();
+    return { measurement, tags, fields, timestamp, line: this.lineNo };
+  }
+
+  private fieldValue(key: string): InfluxField {
+    if (this.peek() === 34 /* " */) {
+      this.pos++;
+      let out = '';
+      for (;;) {
+        if (this.pos >= this.s.length) throw new LineError(`unterminated string value of field ${JSON.stringify(key)}`);
+        const ch = this.s[this.pos]!;
+        if (ch === '\\' && (this.s[this.pos + 1] === '"' || this.s[this.pos + 1] === '\\')) {
+          out += this.s[this.pos + 1];
+          this.pos += 2;
+          continue;
+        }
+        this.pos++;
+        if (ch === '"') break;
+        out += ch;
+      }
+      return { key, kind: 'string', value: out };
+    }
+    const start = this.pos;
+    while (!this.atEol() && this.peek() !== 44 && this.peek() !== 32) this.pos++;
+    const raw = this.s.slice(start, this.pos);
+    if (raw === '') throw new LineError(`missing value of field ${JSON.stringify(key)}`);
+    if (INT_RE.test(raw)) return { key, kind: 'int', value: Number(raw.slice(0, -1)) };
+    if (UINT_RE.test(raw)) return { key, kind: 'uint', value: Number(raw.slice(0, -1)) };
+    if (TRUE.has(raw)) return { key, kind: 'bool', value: true };
+    if (FALSE.has(raw)) return { key, kind: 'bool', value: false };
+    if (FLOAT_RE.test(raw)) return { key, kind: 'float', value: Number(raw) };
+    throw new LineError(`invalid value ${JSON.stringify(raw)} of field ${JSON.stringify(key)}`);
+  }
+}
