@@ -63,7 +63,7 @@ describe('FilterAccumulator', () => {
       { tsNs: ns(T + 3), line: 'error route=/b ms=oops' },
       { tsNs: ns(T + 60_000), line: 'nothing matches' },
     ]);
-    const out = acc.take(Number.POSITIVE_INFINITY, T).map((s) => [s.labels.find((l) => l.name === 'route')?.value, [...s.values]]);
+    const out = acc.take(Number.POSITIVE_INFINITY, T).map((s) => [s.labels.find((l) => l.name === 'route')?.value, Array.from(s.values)]);
     expect(out).toEqual([
       ['/a', [12]],
       ['/b', [1]],

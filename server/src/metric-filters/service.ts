@@ -33,7 +33,7 @@ export class MetricFilterService {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly docs: DocumentStore,
+    docs: DocumentStore,
     private readonly logs: LogStore,
     private readonly metrics: MetricStore,
     private readonly compile: PipelineCompiler,
