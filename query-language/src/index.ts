@@ -1,6 +1,7 @@
 /**
- * `@vigil/query-language`: PromQL for Vigil — lexer, parser, AST, checker, formatter, function
- * table and evaluation engine. LogQL joins later through the same token and parser modules.
+ * `@vigil/query-language`: PromQL and LogQL for Vigil — lexers, parsers, ASTs, checkers,
+ * formatters, function tables and evaluation engines. LogQL extends the PromQL grammar and
+ * evaluates its metric operators with the PromQL evaluator.
  */
 export type {
   AggregateExpr,
@@ -30,13 +31,6 @@ export { childrenOf, isComparisonOperator, isSetOperator, walkExpr } from './ast
 export { formatDurationMs, parseDurationMs } from './ast/literals.js';
 export { documentedType, typeOf } from './ast/type-of.js';
 export { type CheckProblem, checkExpr } from './check/check.js';
-export { isQueryError, type ParseProblem, QueryError, type QueryErrorCode } from './errors.js';
-export { formatExpr, formatLabelName, formatMatcher } from './format/format.js';
-export { MAX_CHARACTERS_PER_LINE, prettyFormatExpr } from './format/pretty.js';
-export { argCountRange, FUNCTIONS, type FunctionKind, type FunctionSignature, getFunction } from './functions.js';
-export { promqlLexer, PROMQL_LEXER_DEFINITION } from './lexer/lexer.js';
-export { MAX_NESTING_DEPTH, MAX_QUERY_BYTES, type ParseResult, parseQuery, parseQueryOrThrow } from './parse.js';
-export { formatPromValue } from './engine/format-value.js';
 export {
   createEngine,
   type EngineOptions,
@@ -47,4 +41,19 @@ export {
   type ResultSample,
   type ResultSeries,
 } from './engine/engine.js';
-export type { Labels, RawSeries, SelectParams, SeriesSource } from './types.js';
+export { formatPromScalar, formatPromValue } from './engine/format-value.js';
+export { isQueryError, type ParseProblem, QueryError, type QueryErrorCode } from './errors.js';
+export { formatExpr, formatLabelName, formatMatcher } from './format/format.js';
+export { MAX_CHARACTERS_PER_LINE, prettyFormatExpr } from './format/pretty.js';
+export { argCountRange, FUNCTIONS, type FunctionKind, type FunctionSignature, getFunction } from './functions.js';
+export { PROMQL_LEXER_DEFINITION, promqlLexer } from './lexer/lexer.js';
+export { MAX_NESTING_DEPTH, MAX_QUERY_BYTES, type ParseResult, parseQuery, parseQueryOrThrow } from './parse.js';
+export type {
+  BucketAggregate,
+  BucketedSeries,
+  Labels,
+  RawSeries,
+  SelectBucketsParams,
+  SelectParams,
+  SeriesSource,
+} from './types.js';

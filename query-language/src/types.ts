@@ -46,4 +46,120 @@ export interface RawSeries {
  */
 export interface SeriesSource {
   select(params: SelectParams): Promise<RawSeries[]>;
+  /**
+   * Optional pushdown: per-series aggregates of fixed time buckets, computed where the samples
+   * live (DuckDB) instead of shipping every sample to the engine. The engine uses it for
+   * `*_over_time` functions over a plain range selector whose windows are unions of whole buckets,
+   * and falls back to `select` otherwise (and when this returns `undefined`). The answers must be
+   * those `select` would give: stale markers are not samples, every (series, timestamp) counts once.
+   */
+  selectBuckets?(params: SelectBucketsParams): Promise<BucketedSeries[] | undefined>;
+}
+
+/** Aggregates a {@link SeriesSource.selectBuckets} call can ask for; `count` always comes. */
+export type BucketAggregate = 'sum' | 'min' | 'max' | 'first' | 'last';
+
+/**
+ * What the engine asks `selectBuckets` for. Bucket `j` (0 ≤ j < `buckets`) holds the samples with
+ * timestamps in `(firstEndMs + (j - 1)·bucketMs, firstEndMs + j·bucketMs]`, left-open like range
+ * selectors. `startMs`/`endMs` of the base params span exactly all buckets. All times are integers.
+ */
+export interface SelectBucketsParams extends SelectParams {
+  firstEndMs: number;
+  bucketMs: number;
+  buckets: number;
+  aggregates: readonly BucketAggregate[];
+}
+
+/**
+ * One series' bucket aggregates, arrays of length `buckets`; stale markers excluded. Where a
+ * bucket is empty (`count[j] === 0`) the other entries are meaningless.
+ */
+export interface BucketedSeries {
+  labels: Labels;
+  /** Samples per bucket. */
+  count: ArrayLike<number>;
+  /** `sum`: the sum of the values (any order of addition). */
+  sum?: ArrayLike<number>;
+  /**
+   * With `sum`: the sum of the magnitudes of the finite values (0 if none), which bounds the
+   * rounding error of any order of addition, so that the engine can tell when it could matter.
+   */
+  absSum?: ArrayLike<number>;
+  /** `min`/`max`: the smallest/largest non-NaN value; NaN when every value is NaN. */
+  min?: ArrayLike<number>;
+  max?: ArrayLike<number>;
+  /** `first`/`last`: value and timestamp (epoch ms) of the earliest/latest sample. */
+  firstValue?: ArrayLike<number>;
+  firstTs?: ArrayLike<number>;
+  lastValue?: ArrayLike<number>;
+  lastTs?: ArrayLike<number>;
+}
+
+/** The order in which log entries are returned: oldest first (`forward`) or newest first (`backward`). */
+export type LogDirection = 'forward' | 'backward';
+
+/** One log entry as a `LogSource` returns it. */
+export interface LogEntryData {
+  /** Timestamp, nanoseconds since the epoch. */
+  tsNs: bigint;
+  /** The log line. The engine never mutates it (strings are immutable) and never keeps it past the query. */
+  line: string;
+  /**
+   * Structured metadata (Loki 3): not part of the stream identity, but visible to label filters,
+   * formatters and the result labels like any label. Omit when empty.
+   */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** One stream and its entries, in the requested direction. */
+export interface LogStreamData {
+  /** The stream labels (canonical: no empty values). Not mutated by the engine. */
+  labels: Labels;
+  entries: readonly LogEntryData[];
+}
+
+/** What the LogQL engine asks a `LogSource` for. */
+export interface SelectLogsParams {
+  /** Stream matchers; every one must hold (AND). Regex matchers are fully anchored RE2 syntax. */
+  matchers: readonly LabelMatcher[];
+  /** Inclusive lower bound of entry timestamps, ns. */
+  startNs: bigint;
+  /** Exclusive upper bound of entry timestamps, ns (Loki's `end` is exclusive). */
+  endNs: bigint;
+  /** Order of the entries within each stream, and which end `limit` keeps. */
+  direction: LogDirection;
+  /**
+   * At most this many entries in total across all streams: the oldest ones for `forward`, the
+   * newest for `backward`. 0 = no limit. The engine passes a limit only when no stage after the
+   * pushed-down filters can drop lines.
+   */
+  limit: number;
+  /**
+   * Pushdown hint: case-sensitive substrings that every line must contain. When present the
+   * source must apply it before `limit` (DuckDB `contains`); the engine still applies its own
+   * filters, so a source may also filter more loosely when `limit` is 0.
+   */
+  lineContains?: readonly string[];
+  /** Fires when the query is cancelled; the source should stop work and reject. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Where the LogQL engine reads logs from; implemented by the storage layer (`LogStore.read`
+ * grouped by stream) and by test fakes. Called once per log selector of a query with the widest
+ * time range it needs. Entries of each stream are sorted by timestamp in `direction` order and lie
+ * in `[startNs, endNs)`. The engine does not mutate the returned arrays; the source must not
+ * mutate them afterwards. Rejections propagate to the caller; an aborted `signal` should reject
+ * promptly.
+ *
+ * @example
+ * const source: LogSource = {
+ *   async selectLogs(p) {
+ *     return [{ labels: { app: 'web' }, entries: [{ tsNs: 1_000_000_000n, line: 'GET / 200' }] }];
+ *   },
+ * };
+ */
+export interface LogSource {
+  selectLogs(params: SelectLogsParams): Promise<LogStreamData[]>;
 }

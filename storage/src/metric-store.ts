@@ -8,10 +8,10 @@ import {
   reserveRows,
 } from './duck-vectors.js';
 import { StorageError } from './errors.js';
-import { type Label, labelsToObject, seriesKey } from './labels.js';
-import type { LabelMatcher } from './matchers.js';
 import { HeadTable } from './head-table.js';
 import { LabelSetTable } from './label-set-table.js';
+import { type Label, labelsToObject, seriesKey } from './labels.js';
+import type { LabelMatcher } from './matchers.js';
 import { HEAD_TABLES } from './schema.js';
 import type { IndexedSeries } from './series-index.js';
 
@@ -66,6 +66,24 @@ export interface SeriesData {
   /** Values; at a staleness marker the value is NaN and `stale[i]` is 1. */
   readonly values: Float64Array;
   readonly stale: Uint8Array;
+}
+
+/** Aggregates {@link MetricStore.readBuckets} can compute (`count` always comes). */
+export type BucketAggregate = 'sum' | 'min' | 'max' | 'first' | 'last';
+
+/** Per-bucket aggregates of one series; arrays of the bucket count, `count` 0 = empty bucket. */
+export interface BucketArrays {
+  count: Float64Array;
+  sum?: Float64Array;
+  /** Sum of the magnitudes of the finite values (0 if none). */
+  absSum?: Float64Array;
+  /** Smallest/largest non-NaN value; NaN when every value is NaN. */
+  min?: Float64Array;
+  max?: Float64Array;
+  firstValue?: Float64Array;
+  firstTs?: Float64Array;
+  lastValue?: Float64Array;
+  lastTs?: Float64Array;
 }
 
 /** Metric metadata as remote_write carries it. */
@@ -428,6 +446,16 @@ export class MetricStore {
     select(params: { matchers: readonly LabelMatcher[]; startMs: number; endMs: number; signal?: AbortSignal }): Promise<
       Array<{ labels: Record<string, string>; timestamps: Float64Array; values: Float64Array; stale: Uint8Array }>
     >;
+    selectBuckets(params: {
+      matchers: readonly LabelMatcher[];
+      startMs: number;
+      endMs: number;
+      signal?: AbortSignal;
+      firstEndMs: number;
+      bucketMs: number;
+      buckets: number;
+      aggregates: readonly BucketAggregate[];
+    }): Promise<Array<BucketArrays & { labels: Record<string, string> }>>;
   } {
     return {
       select: async ({ matchers, startMs, endMs, signal }) => {
@@ -435,7 +463,119 @@ export class MetricStore {
         const data = await this.readSamples(series, startMs, endMs, signal);
         return data.map((d) => ({ labels: labelsToObject(d.labels), timestamps: d.timestampsMs, values: d.values, stale: d.stale }));
       },
+      selectBuckets: async (params) => {
+        const series = this.selectSeries(tenant, params.matchers, params.startMs, params.endMs);
+        const data = await this.readBuckets(series, params);
+        return data.map(({ series: s, buckets }) => ({ labels: labelsToObject(s.labels), ...buckets }));
+      },
     };
+  }
+
+  /**
+   * Per-series aggregates of time buckets, computed in DuckDB (the engine's `selectBuckets`
+   * pushdown). Bucket `j` holds the samples with `ts` in `(firstEndMs + (j-1)·bucketMs,
+   * firstEndMs + j·bucketMs]`; stale markers (NULL values) are not samples. Min/max skip NaN (DuckDB
+   * orders NaN above every number, Prometheus lets numbers win) and are NaN when every value is.
+   * Duplicate timestamps still waiting in the heads count once; `samples` holds each once already
+   * as long as a retried write did not straddle a compaction (see `docs/schema.md`).
+   */
+  async readBuckets(
+    series: readonly IndexedSeries[],
+    params: {
+      firstEndMs: number;
+      bucketMs: number;
+      buckets: number;
+      aggregates: readonly BucketAggregate[];
+      signal?: AbortSignal;
+    },
+  ): Promise<Array<{ series: IndexedSeries; buckets: BucketArrays }>> {
+    const { firstEndMs, bucketMs, buckets, aggregates, signal } = params;
+    if (series.length === 0) return [];
+    for (const v of [firstEndMs, bucketMs, buckets]) {
+      if (!Number.isSafeInteger(v)) throw new StorageError('bad_request', `bucket parameters must be integers, got ${v}`);
+    }
+    const byId = new Map(series.map((s) => [s.id, s]));
+    const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
+    const lo = firstEndMs - bucketMs + 1;
+    const hi = firstEndMs + (buckets - 1) * bucketMs;
+    const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${lo} AND ${hi} AND value IS NOT NULL`;
+    const want = new Set(aggregates);
+    const cols = ['count(*)'];
+    if (want.has('sum')) cols.push('sum(value)', 'coalesce(sum(abs(value)) FILTER (WHERE isfinite(value)), 0)');
+    if (want.has('min')) cols.push('min(value) FILTER (WHERE NOT isnan(value))');
+    if (want.has('max')) cols.push('max(value) FILTER (WHERE NOT isnan(value))');
+    if (want.has('first')) cols.push('arg_min(value, ts)', 'min(ts)');
+    if (want.has('last')) cols.push('arg_max(value, ts)', 'max(ts)');
+    const heads = HEAD_TABLES.map((t) => `SELECT series_id, ts, value FROM ${t} ${where}`).join(' UNION ALL ');
+    const rows = `SELECT series_id, ts, value FROM samples ${where}
+      UNION ALL SELECT series_id, ts, any_value(value) FROM (${heads}) GROUP BY series_id, ts`;
+    const sql = `SELECT series_id, (ts - ${lo}) // ${bucketMs} AS b, ${cols.join(', ')} FROM (${rows}) GROUP BY ALL`;
+    return this.db.withExclusiveReader(async (conn) => {
+      const result = await conn.run(sql);
+      const out = new Map<number, BucketArrays>();
+      const make = (): BucketArrays => {
+        const a: BucketArrays = { count: new Float64Array(buckets) };
+        if (want.has('sum')) {
+          a.sum = new Float64Array(buckets);
+          a.absSum = new Float64Array(buckets);
+        }
+        if (want.has('min')) a.min = new Float64Array(buckets);
+        if (want.has('max')) a.max = new Float64Array(buckets);
+        if (want.has('first')) {
+          a.firstValue = new Float64Array(buckets);
+          a.firstTs = new Float64Array(buckets);
+        }
+        if (want.has('last')) {
+          a.lastValue = new Float64Array(buckets);
+          a.lastTs = new Float64Array(buckets);
+        }
+        return a;
+      };
+      for (;;) {
+        signal?.throwIfAborted();
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const n = chunk.rowCount;
+        let col = 0;
+        const idCol = readNumberColumn(chunk.getColumnVector(col++), n);
+        const bCol = readBigIntColumn(chunk.getColumnVector(col++), n);
+        const countCol = readBigIntColumn(chunk.getColumnVector(col++), n);
+        const dbl = () => {
+          const { values, nulls } = readDoubleColumn(chunk.getColumnVector(col++), n);
+          for (let i = 0; i < n; i++) if (nulls[i] === 1) values[i] = Number.NaN;
+          return values;
+        };
+        const big = () => readBigIntColumn(chunk.getColumnVector(col++), n);
+        const targets: Array<[keyof BucketArrays, Float64Array]> = [];
+        if (want.has('sum')) targets.push(['sum', dbl()], ['absSum', dbl()]);
+        if (want.has('min')) targets.push(['min', dbl()]);
+        if (want.has('max')) targets.push(['max', dbl()]);
+        if (want.has('first')) targets.push(['firstValue', dbl()], ['firstTs', big()]);
+        if (want.has('last')) targets.push(['lastValue', dbl()], ['lastTs', big()]);
+        let lastId = -1;
+        let arrays: BucketArrays | undefined;
+        for (let i = 0; i < n; i++) {
+          const id = idCol[i]!;
+          if (id !== lastId) {
+            lastId = id;
+            arrays = out.get(id);
+            if (!arrays) {
+              arrays = make();
+              out.set(id, arrays);
+            }
+          }
+          const b = bCol[i]!;
+          arrays!.count[b] = countCol[i]!;
+          for (const [name, values] of targets) arrays![name]![b] = values[i]!;
+        }
+      }
+      const list: Array<{ series: IndexedSeries; buckets: BucketArrays }> = [];
+      for (const id of [...out.keys()].sort((a, b) => a - b)) {
+        const s = byId.get(id);
+        if (s) list.push({ series: s, buckets: out.get(id)! });
+      }
+      return list;
+    }, signal);
   }
 
   /** Stores metric metadata, writing only entries that changed. */

@@ -18,7 +18,7 @@ import { lineAndColumn, QueryError } from '../errors.js';
 import { getFunction } from '../functions.js';
 import type { Labels, SeriesSource } from '../types.js';
 import { type Bucket, bucketFraction, bucketQuantile } from './histogram.js';
-import { arithmetic, compare, ELEMENT_FUNCTIONS, TIME_FUNCTIONS } from './instant-functions.js';
+import { arithmetic, compare, ELEMENT_FUNCTIONS, MIN_INT64_TIME_PARTS, TIME_FUNCTIONS } from './instant-functions.js';
 import {
   compareLabels,
   dropMetricName,
@@ -30,6 +30,7 @@ import {
   METRIC_NAME,
   without,
 } from './labels.js';
+import { PUSHDOWN_FUNCTIONS, planBuckets } from './pushdown.js';
 import { quantile, RANGE_FUNCTIONS, type Window } from './range-functions.js';
 import { type EvalValue, type MatrixSeries, newStepSeries, type StepSeries, upperBound } from './values.js';
 
@@ -262,6 +263,65 @@ export class Evaluator {
     return { kind: 'matrix', series, rangeMs: ms.rangeMs, endsMs };
   }
 
+  /**
+   * Evaluates `f(selector[range])` from per-bucket aggregates that the source computes itself
+   * (`SeriesSource.selectBuckets`), when the function and the step grid allow it; undefined
+   * otherwise, and the caller evaluates the call over raw samples. Same answers either way.
+   */
+  private async pushdownRange(node: Call, times: Float64Array, rename: (labels: Labels) => Labels): Promise<EvalValue | undefined> {
+    const spec = PUSHDOWN_FUNCTIONS[node.func];
+    const source = this.settings.source;
+    if (!spec || !source.selectBuckets || node.args.length !== 1) return undefined;
+    const arg = unwrapParens(node.args[0]!);
+    if (arg.type !== 'MatrixSelector') return undefined;
+    const vs = arg.vector;
+    const endsMs = times.map((t) => this.atTime(vs.at, t) - vs.offsetMs);
+    const plan = planBuckets(endsMs, arg.rangeMs);
+    if (!plan) return undefined;
+    const { signal } = this.settings;
+    const lastEndMs = plan.firstEndMs + (plan.buckets - 1) * plan.bucketMs;
+    let bucketed: Awaited<ReturnType<NonNullable<SeriesSource['selectBuckets']>>>;
+    try {
+      bucketed = await source.selectBuckets({
+        matchers: vs.matchers,
+        startMs: plan.firstEndMs - plan.bucketMs + 1,
+        endMs: lastEndMs,
+        ...(signal ? { signal } : {}),
+        firstEndMs: plan.firstEndMs,
+        bucketMs: plan.bucketMs,
+        buckets: plan.buckets,
+        aggregates: spec.aggregates,
+      });
+    } catch (err) {
+      this.checkAbort();
+      throw err;
+    }
+    this.checkAbort();
+    if (!bucketed) return undefined;
+    const n = times.length;
+    const out: StepSeries[] = [];
+    let samples = 0;
+    for (const s of bucketed) {
+      await this.pause();
+      for (let j = 0; j < plan.buckets; j++) samples += s.count[j]!;
+      const result = newStepSeries(rename(s.labels), n);
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        const lo = i * plan.stepBuckets;
+        const v = spec.combine(s, lo, lo + plan.perWindow);
+        if (v === 'fallback') return undefined;
+        if (v === undefined) continue;
+        result.values[i] = v;
+        result.present[i] = 1;
+        any = true;
+      }
+      if (any) out.push(result);
+    }
+    // The samples the buckets stand for, as the raw path would count them.
+    this.account(samples);
+    return { kind: 'vector', series: ensureUnique(out) };
+  }
+
   private async subquery(sq: SubqueryExpr, times: Float64Array): Promise<EvalValue> {
     const endsMs = times.map((t) => this.atTime(sq.at, t) - sq.offsetMs);
     let min = Number.POSITIVE_INFINITY;
@@ -304,6 +364,8 @@ export class Evaluator {
 
     const rangeFn = RANGE_FUNCTIONS[fn.name];
     if (rangeFn) {
+      const pushed = await this.pushdownRange(node, times, rename);
+      if (pushed) return pushed;
       const matrixIndex = fn.argTypes.indexOf('matrix');
       const params: Float64Array[] = [];
       for (let i = 0; i < node.args.length; i++) {
@@ -360,7 +422,9 @@ export class Evaluator {
 
     const timeFn = TIME_FUNCTIONS[fn.name];
     if (timeFn) {
-      const apply = (v: number): number => (Number.isFinite(v) ? timeFn(new Date(Math.trunc(v) * 1000)) : Number.NaN);
+      // int64(v) in Go: NaN, ±Inf and values beyond ±2^63 become math.MinInt64 (amd64).
+      const apply = (v: number): number =>
+        Number.isFinite(v) && Math.abs(v) < 2 ** 63 ? timeFn(new Date(Math.trunc(v) * 1000)) : MIN_INT64_TIME_PARTS[fn.name]!;
       if (node.args.length === 0) {
         const s = newStepSeries({}, n);
         for (let i = 0; i < n; i++) {
@@ -803,15 +867,16 @@ export class Evaluator {
         const sig = manySigs[j]!;
         const one = ones.get(sig);
         if (!one) return;
+        const [l, r] = matching.card === 'one-to-many' ? [one, s] : [s, one];
+        const value = apply(l.values[i]!, r.values[i]!);
+        // As in Prometheus, only pairs that survive a filtering comparison count as matches.
+        if (value === undefined) return;
         if (matching.card === 'one-to-one') {
           if (seenMany.has(sig)) {
             throw new QueryError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
           }
           seenMany.add(sig);
         }
-        const [l, r] = matching.card === 'one-to-many' ? [one, s] : [s, one];
-        const value = apply(l.values[i]!, r.values[i]!);
-        if (value === undefined) return;
         const labels = resultLabels(s.labels, one.labels, matching, dropName);
         const key = labelsKey(labels);
         let result = out.get(key);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPromValue } from './format-value.js';
+import { formatPromScalar, formatPromValue } from './format-value.js';
 
 describe('formatPromValue', () => {
   it.each([
@@ -24,5 +24,25 @@ describe('formatPromValue', () => {
     [Number.MIN_VALUE, '5e-324'],
   ])('prints %d as %s', (value, text) => {
     expect(formatPromValue(value)).toBe(text);
+  });
+});
+
+describe('formatPromScalar', () => {
+  it.each([
+    [0, '0'],
+    [-0, '-0'],
+    [1.5, '1.5'],
+    [-2.25, '-2.25'],
+    [1e21, '1000000000000000000000'],
+    [2 ** 70, '1180591620717411300000'],
+    [-1.5e22, '-15000000000000000000000'],
+    [1e-7, '0.0000001'],
+    [1.25e-7, '0.000000125'],
+    [5e-324, `0.${'0'.repeat(323)}5`],
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, '+Inf'],
+    [Number.NEGATIVE_INFINITY, '-Inf'],
+  ])('%s → %s', (v, text) => {
+    expect(formatPromScalar(v)).toBe(text);
   });
 });

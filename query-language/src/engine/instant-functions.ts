@@ -9,11 +9,14 @@ const simple =
   (v) =>
     fn(v);
 
-/** Go's math.Max/Min semantics: NaN wins. */
+/** Go's math.Max: +Inf wins over everything (NaN included), then NaN wins over numbers. */
 function goMax(a: number, b: number): number {
+  if (a === Number.POSITIVE_INFINITY || b === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
   return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b);
 }
+/** Go's math.Min: -Inf wins over everything (NaN included), then NaN wins over numbers. */
 function goMin(a: number, b: number): number {
+  if (a === Number.NEGATIVE_INFINITY || b === Number.NEGATIVE_INFINITY) return Number.NEGATIVE_INFINITY;
   return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(a, b);
 }
 
@@ -50,6 +53,24 @@ export const ELEMENT_FUNCTIONS: Readonly<Record<string, ElementFunction>> = {
   clamp: (v, [min = Number.NaN, max = Number.NaN]) => (max < min ? undefined : goMax(min, goMin(max, v))),
   clamp_min: (v, [min = Number.NaN]) => goMax(min, v),
   clamp_max: (v, [max = Number.NaN]) => goMin(max, v),
+};
+
+/**
+ * The date parts of Go's `time.Unix(math.MinInt64, 0).UTC()` (292277026596-12-04 15:30:08, a
+ * Sunday, after Go's internal seconds wrap around). Prometheus converts a time function's argument
+ * with `int64(v)`, which on amd64 yields math.MinInt64 for NaN, ±Inf and anything beyond ±2^63, so
+ * `year(vector(NaN))` is 292277026596 there. Vigil answers the same (computed once with BigInt:
+ * uint64 seconds since Go's absolute zero year -292277022399, proleptic Gregorian calendar).
+ */
+export const MIN_INT64_TIME_PARTS: Readonly<Record<string, number>> = {
+  day_of_month: 4,
+  day_of_week: 0,
+  day_of_year: 339,
+  days_in_month: 31,
+  hour: 15,
+  minute: 30,
+  month: 12,
+  year: 292277026596,
 };
 
 /** Date parts of a Unix time in seconds (UTC), for the time functions. */

@@ -1,14 +1,15 @@
 import {
-  type QueryResult,
   createEngine,
+  formatPromScalar,
   formatPromValue,
   parseQuery,
   prettyFormatExpr,
+  type QueryResult,
 } from '@vigil/query-language';
 import { type Context, Hono } from 'hono';
 import { type AppVariables, requireScope } from '../auth/middleware.js';
 import type { VigilConfig } from '../config/config.js';
-import { HttpError, badData } from '../errors.js';
+import { badData, HttpError } from '../errors.js';
 import type { StorageHandle } from '../storage-handle.js';
 import { parseDurationMs } from '../util/duration.js';
 import { parseTimeParam } from '../util/time-param.js';
@@ -54,7 +55,7 @@ export function toPrometheusData(r: QueryResult): { resultType: string; result: 
         })),
       };
     case 'scalar':
-      return { resultType: 'scalar', result: [seconds(r.result.timestampMs), formatPromValue(r.result.value)] };
+      return { resultType: 'scalar', result: [seconds(r.result.timestampMs), formatPromScalar(r.result.value)] };
     case 'string':
       return { resultType: 'string', result: [seconds(r.result.timestampMs), r.result.value] };
   }
