@@ -8,10 +8,12 @@ export interface HeadTableOptions {
   /** The two head tables commits alternate between. */
   heads: readonly [string, string];
   /**
-   * SQL that moves every row of `head` into the main table, sorted and de-duplicated; it runs in
-   * a transaction followed by `DELETE FROM head`.
+   * SQL statements that move every row of `head` into the main table, sorted and de-duplicated,
+   * given the head's smallest and largest `ts` (so statements can restrict the main table to that
+   * range and let zone maps skip the rest); they run in one transaction followed by
+   * `DELETE FROM head`.
    */
-  compactSql: (head: string) => string;
+  compactSql: (head: string, minTs: bigint, maxTs: bigint) => string[];
   /** Rows in the active head that trigger a compaction. */
   compactAfterRows: number;
   /** Age of the active head's first commit that triggers a compaction, ms. */
@@ -112,7 +114,10 @@ export class HeadTable {
       const started = performance.now();
       await conn.run('BEGIN TRANSACTION');
       try {
-        await conn.run(this.opts.compactSql(table));
+        const range = (await conn.runAndReadAll(`SELECT min(ts), max(ts) FROM ${table}`)).getRows()[0];
+        const minTs = BigInt((range?.[0] as bigint | null) ?? 0n);
+        const maxTs = BigInt((range?.[1] as bigint | null) ?? 0n);
+        for (const sql of this.opts.compactSql(table, minTs, maxTs)) await conn.run(sql);
         await conn.run(`DELETE FROM ${table}`);
         await conn.run('COMMIT');
       } catch (err) {

@@ -79,6 +79,10 @@ describe('LogStore', () => {
     await logs.compact();
     expect(logs.headRowCount).toBe(0);
     expect((await read()).entries).toHaveLength(1);
+    await push();
+    await logs.compact();
+    const rows = await db.reader().runAndReadAll('SELECT count(*) FROM log_entries');
+    expect(Number(rows.getRows()[0]![0])).toBe(1);
   });
 
   it('keeps tenants apart and enforces the stream limit', async () => {

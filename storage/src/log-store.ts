@@ -107,11 +107,19 @@ export class LogStore {
     this.head = new HeadTable(db, db.writes, {
       main: 'log_entries',
       heads: LOG_HEAD_TABLES,
-      compactSql: (head) => `INSERT INTO log_entries
-        SELECT stream_id, ts, line, metadata FROM (
-          SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM ${head}
-          ORDER BY stream_id, ts, line, rowid DESC
-        ) ORDER BY stream_id, ts`,
+      // A retried push can land on both sides of a compaction: rows already in `log_entries`
+      // (same stream, timestamp and line) are not inserted again.
+      compactSql: (head, minTs, maxTs) => [
+        `INSERT INTO log_entries
+         SELECT stream_id, ts, line, metadata FROM (
+           SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM ${head} h
+           WHERE NOT EXISTS (
+             SELECT 1 FROM log_entries e
+             WHERE e.ts BETWEEN ${minTs} AND ${maxTs} AND e.stream_id = h.stream_id AND e.ts = h.ts AND e.line = h.line
+           )
+           ORDER BY stream_id, ts, line, rowid DESC
+         ) ORDER BY stream_id, ts`,
+      ],
       compactAfterRows: options.compactAfterRows ?? 500_000,
       compactAfterMs: options.compactAfterMs ?? 300_000,
       now: this.now,

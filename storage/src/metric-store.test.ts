@@ -110,6 +110,20 @@ describe('MetricStore', () => {
     expect(Number(rows.getRows()[0]![0])).toBe(2);
   });
 
+  it('keeps each (series, ts) once in samples when a retried write lands after compaction, last write winning', async () => {
+    const l = L({ __name__: 'retry' });
+    await store.append('t', [{ labels: l, timestampsMs: [1, 2], values: [1, 2] }]);
+    await store.compact();
+    await store.append('t', [{ labels: l, timestampsMs: [2, 3], values: [20, 3] }]);
+    await store.compact();
+    const rows = await db.reader().runAndReadAll('SELECT ts, value FROM samples ORDER BY ts');
+    expect(rows.getRows().map(([t, v]) => [Number(t), v])).toEqual([
+      [1, 1],
+      [2, 20],
+      [3, 3],
+    ]);
+  });
+
   it('rejects new series over the active-series limit and stores the rest', async () => {
     await store.append('t', [{ labels: L({ __name__: 'a' }), timestampsMs: [1], values: [1] }]);
     const r = await store.append(

@@ -134,12 +134,18 @@ export class MetricStore {
     this.head = new HeadTable(db, db.writes, {
       main: 'samples',
       heads: HEAD_TABLES,
-      // Duplicate (series, ts) pairs come from retried requests; the last write wins.
-      compactSql: (head) => `INSERT INTO samples
-        SELECT series_id, ts, value FROM (
-          SELECT DISTINCT ON (series_id, ts) series_id, ts, value FROM ${head}
-          ORDER BY series_id, ts, rowid DESC
-        ) ORDER BY series_id, ts`,
+      // Duplicate (series, ts) pairs come from retried requests or rewritten values (metric
+      // filters rewrite an interval's sum); the last write wins, also over a row compacted
+      // earlier, so `samples` holds each (series, ts) once and pushed-down aggregates can trust it.
+      compactSql: (head, minTs, maxTs) => [
+        `DELETE FROM samples USING (SELECT DISTINCT series_id, ts FROM ${head}) h
+         WHERE samples.ts BETWEEN ${minTs} AND ${maxTs} AND samples.series_id = h.series_id AND samples.ts = h.ts`,
+        `INSERT INTO samples
+         SELECT series_id, ts, value FROM (
+           SELECT DISTINCT ON (series_id, ts) series_id, ts, value FROM ${head}
+           ORDER BY series_id, ts, rowid DESC
+         ) ORDER BY series_id, ts`,
+      ],
       compactAfterRows: options.compactAfterRows ?? 2_000_000,
       compactAfterMs: options.compactAfterMs ?? 300_000,
       now: this.opts.now,

@@ -476,4 +476,8 @@ export const HAND_WRITTEN_QUERIES: readonly string[] = [
   'histogram_quantile(0.5, {__name__=~"collide_.*"})',
   'unknown_function(machine_cpu_cores)',
   'topk("a", machine_cpu_cores)',
+  // One-to-one matching where several left series share the key but at most one survives the
+  // filter (once an engine bug: Vigil failed before filtering).
+  'machine_cpu_cores == on() sum(machine_cpu_cores)',
+  'machine_cpu_cores > on() (max(machine_cpu_cores) - 1)',
 ];
