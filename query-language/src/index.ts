@@ -52,8 +52,73 @@ export type {
   BucketAggregate,
   BucketedSeries,
   Labels,
+  LogDirection,
+  LogEntryData,
+  LogSource,
+  LogStreamData,
   RawSeries,
   SelectBucketsParams,
+  SelectLogsParams,
   SelectParams,
   SeriesSource,
 } from './types.js';
+
+// LogQL
+export type {
+  BinaryOpExpr,
+  DecolorizeStage,
+  DropStage,
+  ExtractionParam,
+  Grouping,
+  JsonParserStage,
+  KeepStage,
+  LabelComparisonOperator,
+  LabelFilterExpr,
+  LabelFilterStage,
+  LabelFormatOp,
+  LabelFormatStage,
+  LabelItem,
+  LabelReplaceExpr,
+  LineFilterOperator,
+  LineFilterStage,
+  LineFormatStage,
+  LiteralExpr,
+  LogfmtParserStage,
+  LogQueryExpr,
+  LogqlExpr,
+  LogRangeExpr,
+  MetricExpr,
+  ParenMetricExpr,
+  PatternParserStage,
+  PipelineStage,
+  RangeAggregationExpr,
+  RangeAggregationOperator,
+  RangeAggregationSignature,
+  RegexpParserStage,
+  UnaryMetricExpr,
+  UnpackParserStage,
+  Unwrap,
+  UnwrapConversion,
+  VectorAggregationExpr,
+  VectorAggregationOperator,
+  VectorExpr,
+} from './logql/ast/ast.js';
+export { isLogQuery, RANGE_AGGREGATIONS, VECTOR_AGGREGATIONS } from './logql/ast/ast.js';
+export { formatGoDuration, parseBytes, parseGoDurationSeconds, parseGoFloat } from './logql/ast/units.js';
+export {
+  createLogQLEngine,
+  type LogQLEngine,
+  type LogQLEngineOptions,
+  type LogQLQueryParams,
+  type LogQLResult,
+} from './logql/engine/engine.js';
+export type { ResultEntry, ResultStream } from './logql/engine/log-query.js';
+export { formatLabelFilter, formatLogQL, formatStage } from './logql/format/format.js';
+export { LOGQL_LEXER_DEFINITION, logqlLexer } from './logql/lexer/lexer.js';
+export { type LogqlParseResult, parseLogQL, parseLogQLOrThrow } from './logql/parse.js';
+export { LogqlGrammar, LogqlParser, logqlParser } from './logql/parser/parser.js';
+export { ERROR_DETAILS_LABEL, ERROR_LABEL, LabelsBuilder, PipelineErrors } from './logql/pipeline/labels-builder.js';
+export { type CompiledPipeline, compilePipeline } from './logql/pipeline/pipeline.js';
+export { compileStage, type Stage } from './logql/pipeline/stages.js';
+export { type CompiledTemplate, compileTemplate, type TemplateContext, TemplateError } from './logql/template/template.js';
+export { goSprintf, TEMPLATE_FUNCTIONS, type TemplateFunction, type TemplateValue } from './logql/template/template-functions.js';

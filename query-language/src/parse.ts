@@ -103,7 +103,7 @@ export function parseQueryOrThrow(text: string): Expr {
  * Finds the first lexical problem the way Prometheus' lexer reports it: characters no token
  * matches, unterminated strings, unbalanced parentheses, brackets and braces.
  */
-function findLexicalProblem(text: string, tokens: IToken[], errorOffsets: number[]): { pos: Pos; detail: string } | undefined {
+export function findLexicalProblem(text: string, tokens: IToken[], errorOffsets: number[]): { pos: Pos; detail: string } | undefined {
   const firstErrorOffset = errorOffsets.length > 0 ? Math.min(...errorOffsets) : Number.POSITIVE_INFINITY;
   let parenDepth = 0;
   let braceOpen = false;

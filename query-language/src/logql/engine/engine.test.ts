@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { isQueryError } from '../../errors.js';
+import { createMemoryLogSource } from '../testing/memory-log-source.js';
+import { createLogQLEngine } from './engine.js';
+
+const S = 1_000_000_000n;
+
+function source() {
+  const src = createMemoryLogSource();
+  for (let i = 1n; i <= 10n; i++) src.add({ app: 'web' }, i * S, `line ${i} ${i % 2n === 0n ? 'even' : 'odd'}`);
+  return src;
+}
+
+describe('createLogQLEngine', () => {
+  it("answers Grafana's Loki health check: vector(1)+vector(1) at time 4e9 ns", async () => {
+    const engine = createLogQLEngine(createMemoryLogSource());
+    const r = await engine.query('vector(1)+vector(1)', { startNs: 4_000_000_000n, endNs: 4_000_000_000n });
+    expect(r).toMatchObject({ resultType: 'vector', result: [{ labels: {}, timestampMs: 4000, value: 2 }] });
+  });
+
+  it('pushes contains-filters and the limit down when no stage can drop lines', async () => {
+    const src = source();
+    const engine = createLogQLEngine(src);
+    const r = await engine.query('{app="web"} |= "even" | json', { startNs: 0n, endNs: 20n * S, limit: 2 });
+    expect(src.calls[0]).toMatchObject({ lineContains: ['even'], limit: 2, direction: 'backward' });
+    expect(r.resultType === 'streams' && r.result[0]!.entries.map((e) => e.line)).toEqual(['line 10 even', 'line 8 even']);
+  });
+
+  it('reads without a limit when a later stage can drop lines, then applies the limit', async () => {
+    const src = source();
+    const engine = createLogQLEngine(src);
+    const r = await engine.query('{app="web"} |~ "odd"', { startNs: 0n, endNs: 20n * S, limit: 3, direction: 'forward' });
+    expect(src.calls[0]?.limit).toBe(0);
+    expect(r.resultType === 'streams' && r.result[0]!.entries.map((e) => e.tsNs)).toEqual([1n * S, 3n * S, 5n * S]);
+  });
+
+  it('evaluates range metric queries on a step grid with the default step', async () => {
+    const engine = createLogQLEngine(source());
+    const r = await engine.query('count_over_time({app="web"}[2s])', { startNs: 2n * S, endNs: 10n * S, stepMs: 4000 });
+    expect(r).toMatchObject({ resultType: 'matrix', result: [{ labels: { app: 'web' }, timestampsMs: [2000, 6000, 10000], values: [2, 2, 2] }] });
+  });
+
+  it('rejects with canceled when the signal fires', async () => {
+    const engine = createLogQLEngine(source());
+    const controller = new AbortController();
+    controller.abort();
+    const err = await engine.query('{app="web"}', { startNs: 0n, endNs: 20n * S, signal: controller.signal }).catch((e: unknown) => e);
+    expect(isQueryError(err, 'canceled')).toBe(true);
+  });
+
+  it('rejects bad queries with bad_query and a position', async () => {
+    const engine = createLogQLEngine(source());
+    const err = await engine.query('sum(rate({app="web"}[5m])', { startNs: 0n, endNs: 0n }).catch((e: unknown) => e);
+    expect(isQueryError(err, 'bad_query')).toBe(true);
+    expect((err as Error).message).toBe('1:26: parse error: unclosed left parenthesis');
+  });
+
+  it('filters 200k lines through json and a label filter in well under a second', async () => {
+    const src = createMemoryLogSource();
+    for (let i = 0; i < 200_000; i++) {
+      src.add({ app: 'api', host: `h${i % 4}` }, BigInt(i) * 1_000_000n, `{"level":"${i % 10 === 0 ? 'error' : 'info'}","msg":"request ${i}","status":${200 + (i % 3)}}`);
+    }
+    const engine = createLogQLEngine(src);
+    const t0 = performance.now();
+    const r = await engine.query('sum by (level) (count_over_time({app="api"} | json | level="error" [1h]))', {
+      startNs: 200_000n * 1_000_000n,
+      endNs: 200_000n * 1_000_000n,
+    });
+    const elapsed = performance.now() - t0;
+    expect(r).toMatchObject({ resultType: 'vector', result: [{ labels: { level: 'error' }, value: 20_000 }] });
+    expect(elapsed).toBeLessThan(3000);
+  });
+});

@@ -1,0 +1,133 @@
+import { labelsKey } from '../../engine/labels.js';
+import { QueryError } from '../../errors.js';
+import type { Labels, LogDirection, LogSource, LogStreamData } from '../../types.js';
+import type { LogQueryExpr } from '../ast/ast.js';
+import { LabelsBuilder } from '../pipeline/labels-builder.js';
+import { compilePipeline } from '../pipeline/pipeline.js';
+import type { Pacer } from './pacer.js';
+
+/** One entry of a log query result. */
+export interface ResultEntry {
+  /** Nanoseconds since the epoch. */
+  tsNs: bigint;
+  line: string;
+}
+
+/** One stream of a log query result: the labels after the pipeline and its entries in query direction. */
+export interface ResultStream {
+  labels: Labels;
+  entries: ResultEntry[];
+}
+
+/** Parameters of a log query evaluation. */
+export interface LogQueryParams {
+  startNs: bigint;
+  endNs: bigint;
+  direction: LogDirection;
+  /** Most entries in total; 0 = no limit. */
+  limit: number;
+  signal?: AbortSignal;
+}
+
+/** Reads streams from the source, translating a source failure during cancellation into `canceled`. */
+export async function readLogs(source: LogSource, params: Parameters<LogSource['selectLogs']>[0], pacer: Pacer): Promise<LogStreamData[]> {
+  pacer.check();
+  try {
+    return await source.selectLogs(params);
+  } catch (err) {
+    pacer.check();
+    throw err;
+  } finally {
+    pacer.check();
+  }
+}
+
+/**
+ * Evaluates a log query: reads the matching streams (pushing `|=` filters down, and the limit
+ * too when no stage can drop lines), then walks the entries of all streams merged in time order
+ * (a heap over stream cursors) through the pipeline until `limit` entries survive, so lines
+ * beyond the limit are never parsed. Entries are grouped into streams by their final labels;
+ * streams are ordered by labels, entries by `direction`.
+ */
+export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params: LogQueryParams, pacer: Pacer): Promise<ResultStream[]> {
+  const pipeline = compilePipeline(expr.pipeline);
+  const streams = await readLogs(
+    source,
+    {
+      matchers: expr.matchers,
+      startNs: params.startNs,
+      endNs: params.endNs,
+      direction: params.direction,
+      limit: pipeline.dropsLines ? 0 : params.limit,
+      ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
+      ...(params.signal ? { signal: params.signal } : {}),
+    },
+    pacer,
+  );
+  const forward = params.direction === 'forward';
+  const limit = params.limit > 0 ? params.limit : Number.POSITIVE_INFINITY;
+  const keys = streams.map((s) => labelsKey(s.labels));
+  const cursors = new Int32Array(streams.length);
+  // A binary heap of stream indexes ordered by their next entry: the earliest first for forward,
+  // the latest for backward; ties by stream order so results are deterministic.
+  const heap: number[] = [];
+  const before = (a: number, b: number): boolean => {
+    const ta = streams[a]!.entries[cursors[a]!]!.tsNs;
+    const tb = streams[b]!.entries[cursors[b]!]!.tsNs;
+    if (ta !== tb) return forward ? ta < tb : ta > tb;
+    return a < b;
+  };
+  const siftDown = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
+      if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
+      if (best === i) return;
+      [heap[i], heap[best]] = [heap[best]!, heap[i]!];
+      i = best;
+    }
+  };
+  streams.forEach((s, i) => {
+    if (s.entries.length > 0) heap.push(i);
+  });
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+
+  const lbs = new LabelsBuilder();
+  const groups = new Map<string, ResultStream>();
+  let accepted = 0;
+  while (heap.length > 0 && accepted < limit) {
+    if (pacer.tick()) await pacer.pause();
+    const s = heap[0]!;
+    const stream = streams[s]!;
+    const entry = stream.entries[cursors[s]!]!;
+    if (++cursors[s]! < stream.entries.length) siftDown(0);
+    else {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+      siftDown(0);
+    }
+    if (entry.tsNs < params.startNs || entry.tsNs >= params.endNs) continue;
+    lbs.setStream(stream.labels, keys[s]!);
+    lbs.reset(entry.metadata);
+    const line = pipeline.run(entry.line, entry.tsNs, lbs);
+    if (line === null) continue;
+    const key = lbs.key();
+    let group = groups.get(key);
+    if (!group) {
+      group = { labels: lbs.labels(), entries: [] };
+      groups.set(key, group);
+    }
+    group.entries.push({ tsNs: entry.tsNs, line });
+    accepted++;
+  }
+  pacer.check();
+  return [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, g]) => g);
+}
+
+/** Rejects a limit above the engine's maximum, with Loki's wording. */
+export function checkLimit(limit: number, max: number): void {
+  if (!Number.isInteger(limit) || limit < 0) throw new QueryError('bad_query', `invalid limit ${limit}: must be a non-negative integer`);
+  if (max > 0 && limit > max) throw new QueryError('bad_query', `max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${max})`);
+}
