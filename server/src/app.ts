@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { keysApi, tenantsApi } from './api/admin-api.js';
 import { lokiApi } from './api/loki-api.js';
+import { lokiQueryApi } from './api/loki-query-api.js';
 import { queryApi } from './api/query-api.js';
 import { seriesApi } from './api/series-api.js';
 import { type AppVariables, authenticate, requireRoot, requireScope } from './auth/middleware.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', seriesApi(storage));
   app.route('/api/v1', queryApi(storage, deps.config, now));
   app.route('/loki/api/v1', lokiApi(storage, now));
+  app.route('/loki/api/v1', lokiQueryApi(storage, deps.config, now));
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
 

@@ -3,7 +3,7 @@ import type { Database } from './database.js';
 import { readNumberColumn } from './duck-vectors.js';
 import { StorageError } from './errors.js';
 import { HeadTable } from './head-table.js';
-import { type Label, seriesKey } from './labels.js';
+import { type Label, labelsToObject, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
 import { LOG_HEAD_TABLES } from './schema.js';
 import { LabelSetTable } from './label-set-table.js';
@@ -329,6 +329,54 @@ export class LogStore {
       }
     }
     return { streams, entries };
+  }
+
+  /**
+   * A source of log streams for one tenant, in the shape the LogQL engine reads through
+   * (`LogSource` of `@vigil/query-language`): entries of the matching streams in
+   * `[startNs, endNs)`, grouped per stream and ordered by `direction`, at most `limit` in total
+   * (after `lineContains`, which is applied in DuckDB).
+   */
+  logSource(tenant: string): {
+    selectLogs(params: {
+      matchers: readonly LabelMatcher[];
+      startNs: bigint;
+      endNs: bigint;
+      direction: 'forward' | 'backward';
+      limit: number;
+      lineContains?: readonly string[];
+      signal?: AbortSignal;
+    }): Promise<Array<{ labels: Record<string, string>; entries: Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }> }>>;
+  } {
+    return {
+      selectLogs: async (p) => {
+        p.signal?.throwIfAborted();
+        const { streams, entries } = await this.read(tenant, {
+          matchers: p.matchers,
+          startNs: p.startNs,
+          endNs: p.endNs,
+          direction: p.direction,
+          limit: p.limit,
+          lineContains: p.lineContains,
+        });
+        p.signal?.throwIfAborted();
+        const byStream = new Map<number, Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }>>();
+        for (const e of entries) {
+          let list = byStream.get(e.streamId);
+          if (!list) {
+            list = [];
+            byStream.set(e.streamId, list);
+          }
+          list.push(e.metadata ? { tsNs: e.tsNs, line: e.line, metadata: e.metadata } : { tsNs: e.tsNs, line: e.line });
+        }
+        const out: Array<{ labels: Record<string, string>; entries: Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }> }> = [];
+        for (const [id, list] of byStream) {
+          const s = streams.get(id);
+          if (s) out.push({ labels: labelsToObject(s.labels), entries: list });
+        }
+        return out;
+      },
+    };
   }
 
   /** Entry count and line bytes of `streams` in `[startNs, endNs)`. */

@@ -4,12 +4,13 @@ import { badData } from '../errors.js';
  * Parses a Loki API time parameter to nanoseconds: an integer of nanoseconds (Loki's native form,
  * also what Grafana sends), a float of seconds, or RFC 3339. Returns `fallback` when absent.
  *
- * Integers with more than 13 digits are nanoseconds; shorter ones are seconds (as Loki does).
+ * Integers of 1 to 9 digits are seconds, longer ones nanoseconds, as current Loki decides (so
+ * Grafana's `time=4000000000` is 4 s).
  */
 export function parseLokiTime(name: string, value: string | undefined, fallback: bigint): bigint {
   if (value === undefined || value === '') return fallback;
   if (/^-?\d+$/.test(value)) {
-    return value.replace('-', '').length > 13 ? BigInt(value) : BigInt(value) * 1_000_000_000n;
+    return value.replace('-', '').length > 9 ? BigInt(value) : BigInt(value) * 1_000_000_000n;
   }
   if (/^-?\d+\.\d+$/.test(value)) {
     const [whole, frac] = value.split('.') as [string, string];
