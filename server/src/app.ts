@@ -22,6 +22,9 @@ import { createLokiPushHandler } from './ingest/loki/handler.js';
 import { createOtlpLogsHandler, createOtlpMetricsHandler } from './ingest/otlp/handler.js';
 import { createRemoteWriteHandler } from './ingest/remote-write/handler.js';
 import { type Logger, silentLogger } from './log.js';
+import { compileLogQueryPipeline } from './logql-pipeline.js';
+import { metricFiltersApi } from './metric-filters/api.js';
+import type { MetricFilterService } from './metric-filters/service.js';
 import { ServerMetrics } from './metrics.js';
 import type { StorageHandle } from './storage-handle.js';
 
@@ -30,6 +33,8 @@ export interface AppDeps {
   config: VigilConfig;
   storage: () => StorageHandle | undefined;
   metrics?: ServerMetrics;
+  /** The metric filter runner (undefined until storage is open). */
+  metricFilters?: () => MetricFilterService | undefined;
   /** The ingest context; pass one to share rate limits with ingest outside HTTP (syslog). */
   ingest?: IngestContext;
   log?: Logger;
@@ -125,6 +130,19 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', queryApi(storage, deps.config, now));
   app.route('/loki/api/v1', lokiApi(storage, now));
   app.route('/loki/api/v1', lokiQueryApi(storage, deps.config, now));
+  app.route(
+    '/api/v1/metric-filters',
+    metricFiltersApi({
+      docs: () => storage().docs,
+      service: () => {
+        const s = deps.metricFilters?.();
+        if (!s) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
+        return s;
+      },
+      compile: compileLogQueryPipeline,
+      now,
+    }),
+  );
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
 

@@ -2,10 +2,12 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 import { attachLokiTail } from './api/loki-tail.js';
 import { createApp } from './app.js';
 import { IngestContext } from './ingest/ingest-context.js';
+import { compileLogQueryPipeline } from './logql-pipeline.js';
+import { MetricFilterService } from './metric-filters/service.js';
 import { type SyslogListeners, startSyslogListeners } from './ingest/syslog/listeners.js';
 import { ALL_SCOPES, generateKeySecret, hashKey, newKeyId } from './auth/keys.js';
 import { type VigilConfig, logRetentionFor, retentionFor } from './config/config.js';
@@ -47,13 +49,14 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config, log } = opts;
   let handle: StorageHandle | undefined;
+  let filters: MetricFilterService | undefined;
   const metrics = new ServerMetrics({
     dbPath: () => handle?.db.path,
     headRows: () => handle?.metrics.headRowCount,
     series: () => handle?.metrics.totalSeries,
   });
   const ingest = new IngestContext(config, metrics, () => handle);
-  const app = createApp({ config, storage: () => handle, metrics, ingest, log });
+  const app = createApp({ config, storage: () => handle, metrics, ingest, log, metricFilters: () => filters });
   const { host, port } = parseListen(config.listen);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
@@ -89,9 +92,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     onError: (err) => log.error('background storage work failed', { err }),
   });
   const resources = await ResourceStore.open(db);
+  const docs = await DocumentStore.open(db);
   await resources.ensureTenant('default');
   await bootstrapRootKey(resources, config.dataDir, opts.rootKey, opts.out ?? process.stdout, log);
-  handle = { db, metrics: store, logs, resources };
+  handle = { db, metrics: store, logs, resources, docs };
+  filters = new MetricFilterService(docs, logs, store, compileLogQueryPipeline, log);
+  ingest.observeLogs((tenant, batch) => filters?.observe(tenant, batch));
   log.info('storage ready', { series: store.totalSeries, headRows: store.headRowCount });
   let syslog: SyslogListeners | undefined;
   if (config.syslog.udpPort !== undefined || config.syslog.tcpPort !== undefined) {
@@ -129,6 +135,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         for (const t of timers) clearInterval(t);
         await closeGracefully(server, SHUTDOWN_DRAIN_MS);
         await syslog?.stop();
+        await filters?.stop();
         await store.drainWrites();
         await logs.settled();
         handle = undefined;
@@ -168,7 +175,11 @@ function closeGracefully(server: Server, drainMs: number): Promise<void> {
 }
 
 /** Applies each tenant's retention (its override, else the config's) and the log stream rules once. */
-export async function runRetention(handle: StorageHandle, config: VigilConfig, now = Date.now()): Promise<void> {
+export async function runRetention(
+  handle: Pick<StorageHandle, 'metrics' | 'logs' | 'resources'>,
+  config: VigilConfig,
+  now = Date.now(),
+): Promise<void> {
   for (const tenant of handle.metrics.tenants()) {
     const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
     if (retention > 0) await handle.metrics.applyRetention(tenant, now - retention);

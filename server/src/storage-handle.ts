@@ -1,4 +1,4 @@
-import type { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import type { Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 
 /** The open storage the server works on. */
 export interface StorageHandle {
@@ -6,4 +6,5 @@ export interface StorageHandle {
   metrics: MetricStore;
   logs: LogStore;
   resources: ResourceStore;
+  docs: DocumentStore;
 }

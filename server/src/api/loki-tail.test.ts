@@ -56,6 +56,22 @@ describe('GET /loki/api/v1/tail (WebSocket)', () => {
     ws.close();
   });
 
+  it('applies the query pipeline to tailed lines', async () => {
+    const ws = await open('{app="web"} |= "keep" | logfmt | status="500"', { authorization: `Bearer ${KEY}`, 'x-scope-orgid': 'team' });
+    const frames: Array<{ streams: Array<{ stream: Record<string, string>; values: [string, string][] }> }> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await push('team', { app: 'web' }, 'keep status=200');
+    await push('team', { app: 'web' }, 'drop status=500');
+    await push('team', { app: 'web' }, 'keep status=500');
+    const started = performance.now();
+    while (frames.length === 0 && performance.now() - started < 1000) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = frames.flatMap((f) => f.streams.flatMap((s) => s.values.map((v) => v[1])));
+    expect(lines).toEqual(['keep status=500']);
+    expect(frames[0]!.streams[0]!.stream).toEqual({ app: 'web', status: '500' });
+    ws.close();
+  });
+
   it('refuses an upgrade without a valid key', async () => {
     await expect(open('{app="web"}', {})).rejects.toThrow('HTTP 401');
     await expect(open('{app="web"}', { authorization: 'Bearer nope' })).rejects.toThrow('HTTP 401');

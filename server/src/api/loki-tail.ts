@@ -1,14 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type CommittedStream, compileMatcher, labelsToObject } from '@vigil/storage';
+import { labelsToObject } from '@vigil/storage';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { resolveAuth } from '../auth/middleware.js';
 import { HttpError, isHttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics.js';
+import { compileLogQueryPipeline } from '../logql-pipeline.js';
 import type { StorageHandle } from '../storage-handle.js';
 import { msToNs, parseLokiTime } from '../util/loki-time.js';
-import { parseSeriesSelector } from './selector.js';
 
 /** Options of the live tail. */
 export interface TailOptions {
@@ -22,18 +22,13 @@ export interface TailOptions {
 
 const DEFAULT_TAIL_OPTIONS: TailOptions = { maxTailsPerTenant: 10, maxBufferedBytes: 4 * 1024 * 1024, flushIntervalMs: 100 };
 
-/** What a tail selects, compiled once per connection. */
-interface TailQuery {
-  matches(labels: CommittedStream['labels']): boolean;
-}
-
-function compileTailQuery(query: string): TailQuery {
-  const matchers = parseSeriesSelector(query, 'query').map(compileMatcher);
-  return {
-    matches(labels) {
-      return matchers.every((m) => m.matches(labels.find((l) => l.name === m.name)?.value ?? ''));
-    },
-  };
+/** A LogQL log query compiled for the tail; bad syntax becomes a 400 naming the position. */
+function compileTailQuery(query: string): ReturnType<typeof compileLogQueryPipeline> {
+  try {
+    return compileLogQueryPipeline(query);
+  } catch (err) {
+    throw new HttpError('bad_data', `invalid parameter "query": ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -91,7 +86,7 @@ export function attachLokiTail(
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         perTenant.set(auth.tenant, (perTenant.get(auth.tenant) ?? 0) + 1);
-        const stop = runTail(ws, storage, auth.tenant, query, tailQuery, { delayMs, limit, startNs }, opts, now, deps.log);
+        const stop = runTail(ws, storage, auth.tenant, tailQuery, { delayMs, limit, startNs }, opts, now, deps.log);
         ws.on('close', () => {
           stop();
           const n = (perTenant.get(auth.tenant) ?? 1) - 1;
@@ -116,8 +111,7 @@ function runTail(
   ws: WebSocket,
   storage: StorageHandle,
   tenant: string,
-  query: string,
-  tailQuery: TailQuery,
+  tailQuery: ReturnType<typeof compileLogQueryPipeline>,
   p: { delayMs: number; limit: number; startNs: bigint | undefined },
   opts: TailOptions,
   now: () => number,
@@ -143,9 +137,12 @@ function runTail(
   const unsubscribe = storage.logs.subscribe(tenant, (streams) => {
     const dueMs = now() + p.delayMs;
     for (const s of streams) {
-      if (!tailQuery.matches(s.labels)) continue;
-      const labels = labelsToObject(s.labels);
+      const streamLabels = labelsToObject(s.labels);
+      if (!tailQuery.matchesStream(streamLabels)) continue;
       for (const e of s.entries) {
+        // The pipeline decides which lines pass and with which labels, exactly as a query would.
+        const labels = tailQuery.process(streamLabels, e.line, e.metadata);
+        if (!labels) continue;
         if (ws.bufferedAmount > opts.maxBufferedBytes) dropped.push({ labels, timestamp: e.tsNs.toString() });
         else pending.push({ labels, tsNs: e.tsNs, line: e.line, dueMs });
       }
@@ -162,16 +159,19 @@ function runTail(
     // Replay stored entries from `start` before live ones (both may overlap by a few entries).
     void storage.logs
       .read(tenant, {
-        matchers: parseSeriesSelector(query, 'query'),
+        matchers: tailQuery.streamMatchers,
         startNs: p.startNs,
         endNs: msToNs(now()) + 1n,
         direction: 'forward',
         limit: p.limit,
       })
       .then(({ streams, entries }) => {
-        send(
-          entries.map((e) => ({ labels: labelsToObject(streams.get(e.streamId)?.labels ?? []), tsNs: e.tsNs, line: e.line, dueMs: 0 })),
-        );
+        const replay: PendingEntry[] = [];
+        for (const e of entries) {
+          const labels = tailQuery.process(labelsToObject(streams.get(e.streamId)?.labels ?? []), e.line, e.metadata);
+          if (labels) replay.push({ labels, tsNs: e.tsNs, line: e.line, dueMs: 0 });
+        }
+        send(replay);
       })
       .catch((err) => log.warn('tail replay failed', { err }));
   }

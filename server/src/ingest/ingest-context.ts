@@ -16,6 +16,7 @@ export class IngestContext {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly logBuckets = new Map<string, TokenBucket>();
   private readonly knownTenants = new Set<string>();
+  private readonly logObservers: Array<(tenant: string, batch: readonly StreamEntries[]) => void> = [];
 
   constructor(
     readonly config: VigilConfig,
@@ -79,10 +80,24 @@ export class IngestContext {
     return storage.metrics.append(tenant, batch, { maxActiveSeries: limits.maxActiveSeries });
   }
 
-  /** Creates the tenant on its first write, then appends log entries durably. */
+  /**
+   * Creates the tenant on its first write, then appends log entries durably, then shows the stored
+   * streams to the log observers (metric filters).
+   */
   async appendLogs(tenant: string, batch: StreamEntries[], limits: TenantLimits): Promise<LogAppendResult> {
     const storage = await this.ready(tenant);
-    return storage.logs.append(tenant, batch, { maxStreams: limits.maxStreams });
+    const result = await storage.logs.append(tenant, batch, { maxStreams: limits.maxStreams });
+    if (this.logObservers.length > 0) {
+      const rejected = new Set(result.rejected.map((r) => r.index));
+      const stored = rejected.size > 0 ? batch.filter((_, i) => !rejected.has(i)) : batch;
+      for (const observe of this.logObservers) observe(tenant, stored);
+    }
+    return result;
+  }
+
+  /** Calls `observer` with every batch of log streams once it is durable; the observer must not throw. */
+  observeLogs(observer: (tenant: string, batch: readonly StreamEntries[]) => void): void {
+    this.logObservers.push(observer);
   }
 
   private async ready(tenant: string): Promise<StorageHandle> {

@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 import { createApp } from '../app.js';
 import { ALL_SCOPES, hashKey } from '../auth/keys.js';
 import { type VigilConfig, parseConfig } from '../config/config.js';
 import { IngestContext } from '../ingest/ingest-context.js';
+import { silentLogger } from '../log.js';
+import { compileLogQueryPipeline } from '../logql-pipeline.js';
+import { MetricFilterService } from '../metric-filters/service.js';
 import { ServerMetrics } from '../metrics.js';
 import type { StorageHandle } from '../storage-handle.js';
 
@@ -20,6 +23,8 @@ export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 export interface AppFixture {
   app: ReturnType<typeof createApp>;
   storage: StorageHandle;
+  /** The metric filter runner (flush it to write finished intervals). */
+  filters: MetricFilterService;
   config: VigilConfig;
   /** The app's ingest context (shared rate limits; syslog listeners use it as their sink). */
   ingest: IngestContext;
@@ -50,13 +55,17 @@ export async function createAppFixture(yaml?: string): Promise<AppFixture> {
     revokedMs: undefined,
   });
   const logs = await LogStore.open(db, { now: () => now });
-  const storage: StorageHandle = { db, metrics, logs, resources };
+  const docs = await DocumentStore.open(db);
+  const storage: StorageHandle = { db, metrics, logs, resources, docs };
   const serverMetrics = new ServerMetrics({ headRows: () => storage.metrics.headRowCount });
   const ingest = new IngestContext(config, serverMetrics, () => storage, () => now);
-  const app = createApp({ config, storage: () => storage, metrics: serverMetrics, ingest, now: () => now });
+  const filters = new MetricFilterService(docs, logs, metrics, compileLogQueryPipeline, silentLogger, { now: () => now });
+  ingest.observeLogs((tenant, batch) => filters.observe(tenant, batch));
+  const app = createApp({ config, storage: () => storage, metrics: serverMetrics, ingest, now: () => now, metricFilters: () => filters });
   return {
     app,
     storage,
+    filters,
     config,
     ingest,
     setNow(ms) {
@@ -69,6 +78,7 @@ export async function createAppFixture(yaml?: string): Promise<AppFixture> {
       return Promise.resolve(app.request(path, { ...init, headers }));
     },
     async close() {
+      await filters.stop();
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
