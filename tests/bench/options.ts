@@ -59,6 +59,9 @@ function userCwd(): string {
 }
 
 export const USAGE = `Usage: npm run bench -- [options]   (from tests/, or the repository root)
+       npm run bench -- --workload logs [options]   (the logs benchmark of issue 4; --workload logs --help)
+
+  --workload NAME           metrics (this table) or logs                 (default metrics)
 
   --hosts N                 hosts, 10 cpu_usage_* series each            (default 1000)
   --hours H                 hours of data, one sample per interval       (default 6)

@@ -48,9 +48,18 @@ function log(line: string): void {
 }
 
 async function main(): Promise<number> {
+  const { workload: workloadName, rest } = splitWorkloadOption(process.argv.slice(2));
+  if (workloadName === 'logs') {
+    const { runLogsBenchmark } = await import('./logs-run.js');
+    return runLogsBenchmark(rest);
+  }
+  if (workloadName !== 'metrics') {
+    process.stderr.write(`--workload: expected metrics or logs, got ${workloadName}\n\n${USAGE}`);
+    return 2;
+  }
   let options: BenchOptions | undefined;
   try {
-    options = parseBenchOptions(process.argv.slice(2));
+    options = parseBenchOptions(rest);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
@@ -164,6 +173,19 @@ async function main(): Promise<number> {
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   log(`results written to ${options.out}`);
   return results.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+/** Takes `--workload NAME` (or `--workload=NAME`) out of the arguments; `metrics` when absent. */
+function splitWorkloadOption(argv: readonly string[]): { workload: string; rest: string[] } {
+  const rest: string[] = [];
+  let workload = 'metrics';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--workload') workload = argv[++i] ?? '';
+    else if (arg.startsWith('--workload=')) workload = arg.slice('--workload='.length);
+    else rest.push(arg);
+  }
+  return { workload, rest };
 }
 
 main().then(

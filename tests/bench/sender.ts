@@ -25,6 +25,8 @@ export interface SendOptions {
   maxSkewMs: number;
   /** Time limit of one request in milliseconds. @default 120 000 */
   requestTimeoutMs: number;
+  /** Protocol headers, replacing {@link REMOTE_WRITE_HEADERS} (the logs workload sends Loki pushes). */
+  baseHeaders?: Readonly<Record<string, string>>;
 }
 
 /** What happened while sending. */
@@ -82,7 +84,7 @@ export async function sendWorkload(options: SendOptions): Promise<SendResult> {
       for (const item of queue) {
         await pacer.waitForTurn(connection, item.firstTimestampMs);
         result.requests++;
-        const answer = await post(url, agent, { ...REMOTE_WRITE_HEADERS, ...options.headers }, item.body, options.requestTimeoutMs);
+        const answer = await post(url, agent, { ...(options.baseHeaders ?? REMOTE_WRITE_HEADERS), ...options.headers }, item.body, options.requestTimeoutMs);
         if (answer.status >= 200 && answer.status < 300) {
           result.ackedRequests++;
           result.ackedSamples += item.sampleCount;

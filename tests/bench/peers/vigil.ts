@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requestOk } from '../http-client.js';
@@ -15,6 +15,11 @@ export interface VigilPeerOptions {
   bin?: string;
   /** Leave the data directory behind after the run. @default false */
   keepData?: boolean;
+  /**
+   * A configuration file's contents (YAML), passed with `--config`; the logs workload raises the
+   * per-tenant log ingestion rate with it. @default none (the server's defaults)
+   */
+  configYaml?: string;
 }
 
 /**
@@ -39,17 +44,20 @@ export function createVigilPeer(options: VigilPeerOptions = {}): Peer {
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
       const rootKey = randomBytes(24).toString('hex');
-      const process = startProcess(
-        'vigil',
-        globalThis.process.execPath,
-        [bin, 'server', '--data', dataDir, '--listen', `127.0.0.1:${port}`],
-        { VIGIL_ROOT_KEY: rootKey },
-      );
+      const args = [bin, 'server', '--data', dataDir, '--listen', `127.0.0.1:${port}`];
+      let configDir: string | undefined;
+      if (options.configYaml !== undefined) {
+        configDir = makeTempDir('vigil-config');
+        writeFileSync(join(configDir, 'vigil.yml'), options.configYaml);
+        args.push('--config', join(configDir, 'vigil.yml'));
+      }
+      const process = startProcess('vigil', globalThis.process.execPath, args, { VIGIL_ROOT_KEY: rootKey });
       try {
         await waitUntilReady(process, `${baseUrl}/-/ready`, 120_000);
       } catch (error) {
         await process.stop();
         removeTempDir(dataDir);
+        if (configDir !== undefined) removeTempDir(configDir);
         throw error;
       }
       const authHeaders = { authorization: `Bearer ${rootKey}` };
@@ -71,6 +79,7 @@ export function createVigilPeer(options: VigilPeerOptions = {}): Peer {
           await process.stop();
           if (options.keepData) keepTempDir(dataDir);
           else removeTempDir(dataDir);
+          if (configDir !== undefined) removeTempDir(configDir);
         },
       };
     },
