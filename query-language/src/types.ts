@@ -141,6 +141,12 @@ export interface SelectLogsParams {
    * filters, so a source may also filter more loosely when `limit` is 0.
    */
   lineContains?: readonly string[];
+  /**
+   * Optional pushdown hint: RE2 patterns (unanchored, Go/RE2 syntax) every returned line must
+   * match. Like `lineContains`, the source applies them before `limit`; the engine still runs the
+   * filter stages on what comes back.
+   */
+  lineRegexes?: readonly string[];
   /** Fires when the query is cancelled; the source should stop work and reject. */
   signal?: AbortSignal;
 }

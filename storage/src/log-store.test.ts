@@ -57,7 +57,7 @@ describe('LogStore', () => {
     expect((await read({ startNs: sec(5), endNs: sec(6) })).entries).toHaveLength(1);
   });
 
-  it('pushes substring filters down', async () => {
+  it('pushes substring and RE2 regex filters down', async () => {
     await logs.append('t', [
       {
         labels: objectToLabels({ app: 'api' }),
@@ -68,6 +68,10 @@ describe('LogStore', () => {
       },
     ]);
     expect((await read({ lineContains: ['500'] })).entries.map((e) => e.line)).toEqual(['GET /b 500']);
+    expect((await read({ lineRegexes: ['(?i)get /[a]'] })).entries.map((e) => e.line)).toEqual(['GET /a 200']);
+    const t0 = performance.now();
+    expect((await read({ lineRegexes: ['(a+)+b'] })).entries).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('stores a retried push once, before and after compaction', async () => {

@@ -71,6 +71,11 @@ export interface LogReadParams {
    * filtered queries do not ship every line to JS.
    */
   lineContains?: readonly string[];
+  /**
+   * RE2 patterns every returned line must match somewhere (unanchored), evaluated by DuckDB's
+   * `regexp_matches` (RE2: linear time, whatever the pattern).
+   */
+  lineRegexes?: readonly string[];
 }
 
 /** Options for {@link LogStore}. */
@@ -302,6 +307,10 @@ export class LogStore {
       params.push(needle);
       filter += ` AND contains(line, $${params.length})`;
     }
+    for (const pattern of p.lineRegexes ?? []) {
+      params.push(pattern);
+      filter += ` AND regexp_matches(line, $${params.length})`;
+    }
     const where = `WHERE stream_id IN (${ids}) AND ts >= $1 AND ts < $2${filter}`;
     const union = this.head.tables.map((t) => `SELECT stream_id, ts, line, metadata FROM ${t} ${where}`).join(' UNION ALL ');
     const order = p.direction === 'forward' ? 'ASC' : 'DESC';
@@ -345,6 +354,7 @@ export class LogStore {
       direction: 'forward' | 'backward';
       limit: number;
       lineContains?: readonly string[];
+      lineRegexes?: readonly string[];
       signal?: AbortSignal;
     }): Promise<Array<{ labels: Record<string, string>; entries: Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }> }>>;
   } {
@@ -358,6 +368,7 @@ export class LogStore {
           direction: p.direction,
           limit: p.limit,
           lineContains: p.lineContains,
+          lineRegexes: p.lineRegexes,
         });
         p.signal?.throwIfAborted();
         const byStream = new Map<number, Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }>>();

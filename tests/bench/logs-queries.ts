@@ -104,7 +104,9 @@ export function buildLogQueries(w: LogWorkload, options: LogQueryOptions): { que
   const one = `{host="${host}"}`;
   const substring = `|= "${NEEDLE_FIXED}"`;
   const regexI = `|~ "(?i)${NEEDLE_REGEX_I}"`;
-  const json = '| json | status >= 500';
+  // `__error__=""` drops lines that are not JSON: Loki keeps lines with a parse error through numeric label
+  // filters ("if there's an error only the string matchers can filter it out"), and so does Vigil.
+  const json = '| json | __error__="" | status >= 500';
   const log = (name: LogQueryName, selector: string, pipeline: string, startSec: number, endSec: number, scope: 'full' | 'selective', covers: string, baseline: BaselineName): LogBenchQuery => ({
     name,
     logql: `${selector} ${pipeline}`,

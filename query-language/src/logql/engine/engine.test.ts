@@ -29,8 +29,16 @@ describe('createLogQLEngine', () => {
   it('reads without a limit when a later stage can drop lines, then applies the limit', async () => {
     const src = source();
     const engine = createLogQLEngine(src);
-    const r = await engine.query('{app="web"} |~ "odd"', { startNs: 0n, endNs: 20n * S, limit: 3, direction: 'forward' });
+    const r = await engine.query('{app="web"} !~ "even"', { startNs: 0n, endNs: 20n * S, limit: 3, direction: 'forward' });
     expect(src.calls[0]?.limit).toBe(0);
+    expect(r.resultType === 'streams' && r.result[0]!.entries.map((e) => e.tsNs)).toEqual([1n * S, 3n * S, 5n * S]);
+  });
+
+  it('pushes a |~ filter down as lineRegexes, and then the limit too', async () => {
+    const src = source();
+    const engine = createLogQLEngine(src);
+    const r = await engine.query('{app="web"} |~ "o.d"', { startNs: 0n, endNs: 20n * S, limit: 3, direction: 'forward' });
+    expect(src.calls[0]).toMatchObject({ limit: 3, lineRegexes: ['o.d'] });
     expect(r.resultType === 'streams' && r.result[0]!.entries.map((e) => e.tsNs)).toEqual([1n * S, 3n * S, 5n * S]);
   });
 

@@ -60,6 +60,7 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
       direction: params.direction,
       limit: pipeline.dropsLines ? 0 : params.limit,
       ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
+      ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
       ...(params.signal ? { signal: params.signal } : {}),
     },
     pacer,

@@ -124,6 +124,7 @@ export async function evalRangeAggregation(
       direction: 'forward',
       limit: 0,
       ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
+      ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
       ...(signal ? { signal } : {}),
     },
     pacer,

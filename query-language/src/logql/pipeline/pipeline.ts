@@ -8,6 +8,8 @@ export interface CompiledPipeline {
   readonly stages: readonly Stage[];
   /** Case-sensitive substrings every surviving line contains: safe as `lineContains` for the source. */
   readonly lineContains: readonly string[];
+  /** RE2 patterns every surviving line matches (unanchored): safe as `lineRegexes` for the source. */
+  readonly lineRegexes: readonly string[];
   /** True when a stage other than the pushed-down filters can drop lines (then `limit` cannot be pushed down). */
   readonly dropsLines: boolean;
   /** True when there are no stages: lines and labels pass unchanged. */
@@ -43,11 +45,17 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
     if (changesLine(stage)) barrier = ordered.length;
   }
   const lineContains: string[] = [];
+  const lineRegexes: string[] = [];
   const pushed = new Set<PipelineStage>();
   for (const stage of ordered) {
     if (changesLine(stage)) break;
     if (stage.type === 'LineFilter' && stage.op === '|=' && stage.values.length === 1 && stage.values[0] !== '') {
       lineContains.push(stage.values[0]!);
+      pushed.add(stage);
+    } else if (stage.type === 'LineFilter' && stage.op === '|~' && stage.values.length === 1 && stage.values[0] !== '') {
+      // RE2 in DuckDB and re2js here agree on syntax and on unanchored matching, so the source can
+      // drop non-matching lines before they reach JS (the stage still runs on what is left).
+      lineRegexes.push(stage.values[0]!);
       pushed.add(stage);
     }
   }
@@ -57,6 +65,7 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
   return {
     stages,
     lineContains,
+    lineRegexes,
     dropsLines,
     empty: n === 0,
     run(line, tsNs, lbs) {

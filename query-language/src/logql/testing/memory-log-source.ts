@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { labelsKey } from '../../engine/labels.js';
 import { compileMatcher } from '../../testing/memory-source.js';
 import type { Labels, LogEntryData, LogSource, LogStreamData, SelectLogsParams } from '../../types.js';
@@ -14,7 +15,7 @@ export interface MemoryLogSource extends LogSource {
 
 /**
  * Creates an empty in-memory log source. `selectLogs` honours matchers (RE2, anchored), the time
- * range, direction, `limit` across streams and `lineContains`, and rejects when the signal fired,
+ * range, direction, `limit` across streams, `lineContains` and `lineRegexes`, and rejects when the signal fired,
  * as the storage's `LogStore.read` does.
  */
 export function createMemoryLogSource(): MemoryLogSource {
@@ -38,6 +39,7 @@ export function createMemoryLogSource(): MemoryLogSource {
     },
     async selectLogs(params) {
       calls.push(params);
+      const regexes = params.lineRegexes?.map((p) => RE2JS.compile(p));
       params.signal?.throwIfAborted();
       const predicates = params.matchers.map((m) => ({ name: m.name, test: compileMatcher(m) }));
       const picked: Array<{ stream: number; entry: LogEntryData }> = [];
@@ -53,6 +55,7 @@ export function createMemoryLogSource(): MemoryLogSource {
         for (const e of s.entries) {
           if (e.tsNs < params.startNs || e.tsNs >= params.endNs) continue;
           if (params.lineContains && !params.lineContains.every((needle) => e.line.includes(needle))) continue;
+          if (regexes && !regexes.every((re) => re.matcher(e.line).find())) continue;
           picked.push({ stream: index, entry: e });
         }
       }
