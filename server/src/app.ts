@@ -3,6 +3,7 @@ import { isStorageError } from '@vigil/storage';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { keysApi, tenantsApi } from './api/admin-api.js';
+import { agentsApi } from './api/agents-api.js';
 import { lokiApi } from './api/loki-api.js';
 import { lokiQueryApi } from './api/loki-query-api.js';
 import { queryApi } from './api/query-api.js';
@@ -143,6 +144,7 @@ export function createApp(deps: AppDeps) {
       now,
     }),
   );
+  app.route('/api/v1/agents', agentsApi(storage, now));
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
 
