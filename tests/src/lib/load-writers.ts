@@ -107,9 +107,10 @@ export class LoadWriters {
   private async run(writer: number): Promise<void> {
     const { metric, seriesPerWriter, samplesPerSeries, firstTimestampMs, pauseMs, retryDelayMs } = this.opts;
     for (let batch = 0; !this.stopping; batch++) {
-      const series: WriteSeries[] = [];
+      // Values only (no stale markers): the ledger compares them with what is read back.
+      const series: Array<WriteSeries & { samples: Array<{ timestampMs: number; value: number }> }> = [];
       for (let s = 0; s < seriesPerWriter; s++) {
-        const samples = [];
+        const samples: Array<{ timestampMs: number; value: number }> = [];
         for (let j = 0; j < samplesPerSeries; j++) {
           const timestampMs = firstTimestampMs + batch * samplesPerSeries + j;
           // Distinct, non-integer values, so a sample read back from the wrong place shows.

@@ -1,12 +1,21 @@
 import { compressSync } from 'snappy';
 
+/** One sample: a value, or Prometheus' stale marker (`stale: true`). */
+export type WriteSample = { timestampMs: number; value: number } | { timestampMs: number; stale: true };
+
 /** One series of a remote_write request: labels (including `__name__`) and samples. */
 export interface WriteSeries {
   /** Label set; encoded sorted by name, as remote_write 1.0 requires. */
   labels: Readonly<Record<string, string>>;
-  /** Samples: epoch milliseconds and value. */
-  samples: ReadonlyArray<{ timestampMs: number; value: number }>;
+  /** Samples in time order: epoch milliseconds and value (or a stale marker). */
+  samples: ReadonlyArray<WriteSample>;
 }
+
+/**
+ * The stale marker's bytes, little-endian: the NaN `0x7ff0000000000002`. JavaScript cannot be
+ * trusted to keep a NaN's payload through a `number`, so the bytes are written as they are.
+ */
+const STALE_NAN_LE = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
 
 /**
  * Encodes a remote_write 1.0 `WriteRequest` (`prompb/remote.proto`) as uncompressed protobuf:
@@ -29,11 +38,12 @@ export function encodeWriteRequest(series: readonly WriteSeries[]): Buffer {
     for (const name of names) {
       fields.push(lengthDelimited(1, Buffer.concat([stringField(1, name), stringField(2, s.labels[name]!)])));
     }
-    for (const { timestampMs, value } of s.samples) {
+    for (const sample of s.samples) {
       const v = Buffer.alloc(9);
       v[0] = (1 << 3) | 1; // Sample.value, 64-bit
-      v.writeDoubleLE(value, 1);
-      fields.push(lengthDelimited(2, Buffer.concat([v, varint((2 << 3) | 0), varint(timestampMs)])));
+      if ('stale' in sample) STALE_NAN_LE.copy(v, 1);
+      else v.writeDoubleLE(sample.value, 1);
+      fields.push(lengthDelimited(2, Buffer.concat([v, varint((2 << 3) | 0), varint(sample.timestampMs)])));
     }
     out.push(lengthDelimited(1, Buffer.concat(fields)));
   }
