@@ -35,6 +35,7 @@ export {
   type LogReadParams,
   LogStore,
   type LogStoreOptions,
+  type LogStreamEntries,
   type StoredLogEntry,
   type StreamEntries,
   type StreamRejection,

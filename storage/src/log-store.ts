@@ -56,6 +56,12 @@ export interface StoredLogEntry {
   metadata: Record<string, string> | undefined;
 }
 
+/** One stream's entries as {@link LogStore.logSource} returns them: labels as an object. */
+export interface LogStreamEntries {
+  labels: Record<string, string>;
+  entries: Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }>;
+}
+
 /** What to read: streams by matchers, a time range, an order and a limit. */
 export interface LogReadParams {
   matchers: readonly LabelMatcher[];
@@ -347,16 +353,7 @@ export class LogStore {
    * (after `lineContains`, which is applied in DuckDB).
    */
   logSource(tenant: string): {
-    selectLogs(params: {
-      matchers: readonly LabelMatcher[];
-      startNs: bigint;
-      endNs: bigint;
-      direction: 'forward' | 'backward';
-      limit: number;
-      lineContains?: readonly string[];
-      lineRegexes?: readonly string[];
-      signal?: AbortSignal;
-    }): Promise<Array<{ labels: Record<string, string>; entries: Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }> }>>;
+    selectLogs(params: LogReadParams & { signal?: AbortSignal }): Promise<LogStreamEntries[]>;
   } {
     return {
       selectLogs: async (p) => {
@@ -371,7 +368,7 @@ export class LogStore {
           lineRegexes: p.lineRegexes,
         });
         p.signal?.throwIfAborted();
-        const byStream = new Map<number, Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }>>();
+        const byStream = new Map<number, LogStreamEntries['entries']>();
         for (const e of entries) {
           let list = byStream.get(e.streamId);
           if (!list) {
@@ -380,7 +377,7 @@ export class LogStore {
           }
           list.push(e.metadata ? { tsNs: e.tsNs, line: e.line, metadata: e.metadata } : { tsNs: e.tsNs, line: e.line });
         }
-        const out: Array<{ labels: Record<string, string>; entries: Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }> }> = [];
+        const out: LogStreamEntries[] = [];
         for (const [id, list] of byStream) {
           const s = streams.get(id);
           if (s) out.push({ labels: labelsToObject(s.labels), entries: list });

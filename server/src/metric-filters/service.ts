@@ -111,26 +111,17 @@ export class MetricFilterService {
     for (let start = fromMs; start < toMs; start += sliceMs) {
       signal?.throwIfAborted();
       const end = Math.min(toMs, start + sliceMs);
-      const { streams, entries } = await this.logs.read(tenant, {
+      const streams = await this.logs.logSource(tenant).selectLogs({
         matchers: acc.pipeline.streamMatchers,
         startNs: BigInt(start) * 1_000_000n,
         endNs: BigInt(end) * 1_000_000n,
         direction: 'forward',
         limit: 0,
+        signal,
       });
-      const byStream = new Map<number, Array<{ tsNs: bigint; line: string; metadata?: Record<string, string> }>>();
-      for (const e of entries) {
-        let list = byStream.get(e.streamId);
-        if (!list) {
-          list = [];
-          byStream.set(e.streamId, list);
-        }
-        list.push({ tsNs: e.tsNs, line: e.line, metadata: e.metadata });
-      }
-      for (const [id, list] of byStream) {
-        const s = streams.get(id);
-        if (s) acc.add(labelsToObject(s.labels), list);
-        lines += list.length;
+      for (const s of streams) {
+        acc.add(s.labels, s.entries);
+        lines += s.entries.length;
       }
     }
     const samples = acc.take(Number.POSITIVE_INFINITY, this.now());
