@@ -96,6 +96,13 @@ describe('parseMetricFilterDefinition', () => {
     });
   });
 
+  it('accepts its own output, so a filter read back can be written back', () => {
+    const def = parseMetricFilterDefinition({ name: 'a', query: 'q', metricName: 'm', value: { field: 'ms' } });
+    expect(parseMetricFilterDefinition(JSON.parse(JSON.stringify(def)))).toEqual(def);
+    const count = parseMetricFilterDefinition({ name: 'b', query: 'q', metricName: 'm' });
+    expect(parseMetricFilterDefinition(JSON.parse(JSON.stringify(count)))).toEqual(count);
+  });
+
   it('names every problem', () => {
     expect(() =>
       parseMetricFilterDefinition({ name: '../x', metricName: '1bad', labels: Array(6).fill('a'), intervalSeconds: 1, extra: 1 }),

@@ -46,10 +46,14 @@ export function parseMetricFilterDefinition(body: unknown, nameFromPath?: string
   if (typeof b.query !== 'string' || b.query.trim() === '') problems.push('query must be a LogQL log query such as {app="api"} |= "error"');
   if (typeof b.metricName !== 'string' || !METRIC_RE.test(b.metricName)) problems.push('metricName must be a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
   let value: MetricFilterDefinition['value'] = { kind: 'count' };
-  if (b.value !== undefined && b.value !== 1 && b.value !== '1') {
+  // Accept what GET answers too (`{"kind": "count"}`, `{"kind": "field", "field": ...}`), so a
+  // filter read back can be PUT unchanged.
+  const kind = (b.value as { kind?: unknown } | null)?.kind;
+  if (b.value !== undefined && b.value !== 1 && b.value !== '1' && kind !== 'count') {
     const field = (b.value as { field?: unknown } | null)?.field;
     if (typeof field === 'string' && LABEL_RE.test(field)) value = { kind: 'field', field };
     else problems.push('value must be 1 (count matching lines) or {"field": "<extracted field>"}');
+    if (kind !== undefined && kind !== 'field' && kind !== 'count') problems.push('value.kind must be "count" or "field"');
   }
   const defaultValue = b.defaultValue ?? null;
   if (defaultValue !== null && (typeof defaultValue !== 'number' || !Number.isFinite(defaultValue))) problems.push('defaultValue must be a finite number or null');
