@@ -224,7 +224,11 @@ function errorResponse(err: unknown, c: Context, log: Logger): Response {
   if (PLAIN_TEXT_ERROR_PATHS.includes(c.req.path)) {
     return new Response(`${message}\n`, { status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' } });
   }
-  return new Response(JSON.stringify({ status: 'error', errorType: code, error: message }), {
+  // Grafana's Loki data source shows an error's `message` field (or else the raw body).
+  const body = c.req.path.startsWith('/loki/')
+    ? { status: 'error', errorType: code, error: message, message }
+    : { status: 'error', errorType: code, error: message };
+  return new Response(JSON.stringify(body), {
     status,
     headers: { ...headers, 'Content-Type': 'application/json' },
   });

@@ -80,6 +80,8 @@ describe('Loki query API', () => {
     const r = await get(path);
     expect(r.status).toBe(status);
     expect(r.body.status).toBe('error');
+    // Grafana's Loki data source reads `message`.
+    expect(r.body.message).toBe(r.body.error);
   });
 
   it('keeps tenants apart', async () => {
