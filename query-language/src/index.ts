@@ -51,7 +51,9 @@ export { MAX_NESTING_DEPTH, MAX_QUERY_BYTES, type ParseResult, parseQuery, parse
 export type {
   BucketAggregate,
   BucketedSeries,
+  CountLogsParams,
   Labels,
+  LogCountStream,
   LogDirection,
   LogEntryData,
   LogSource,

@@ -168,4 +168,53 @@ export interface SelectLogsParams {
  */
 export interface LogSource {
   selectLogs(params: SelectLogsParams): Promise<LogStreamData[]>;
+  /**
+   * Optional pushdown of entry counting (`count_over_time`, `bytes_over_time`, `rate`,
+   * `bytes_rate`, `absent_over_time` over a selector whose pipeline is empty or only pushed-down
+   * filters). When present the engine calls it instead of `selectLogs` for such range
+   * aggregations; it must count exactly the entries `selectLogs` would return for the same
+   * matchers and filters (with `limit` 0).
+   */
+  countLogs?(params: CountLogsParams): Promise<LogCountStream[]>;
+}
+
+/**
+ * What the LogQL engine asks `LogSource.countLogs` for: per stream, for every window end
+ * `t = startNs + i * stepNs` up to `endNs` (inclusive), the entries with timestamps in the
+ * left-open window `(t - rangeNs, t]` (Loki's range semantics; `offset` is already applied to
+ * the window ends).
+ */
+export interface CountLogsParams {
+  /** Stream matchers, as in `SelectLogsParams`. */
+  matchers: readonly LabelMatcher[];
+  /** The first window end, ns. */
+  startNs: bigint;
+  /** The last window end, ns: `startNs + k * stepNs` for some k >= 0. */
+  endNs: bigint;
+  /** Distance between window ends, ns (> 0). */
+  stepNs: bigint;
+  /** Window length, ns (> 0). */
+  rangeNs: bigint;
+  /** Substrings every counted line contains (exact filter, not a hint). */
+  lineContains?: readonly string[];
+  /** RE2 patterns (unanchored) every counted line matches (exact filter, not a hint). */
+  lineRegexes?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Counts of one stream (and one structured-metadata set), as `LogSource.countLogs` returns them. */
+export interface LogCountStream {
+  /** The stream labels. */
+  labels: Labels;
+  /** Structured metadata shared by the counted entries; omit when empty. */
+  metadata?: Readonly<Record<string, string>>;
+  /** One point per window end holding at least one entry, in ascending order (others omitted). */
+  points: Array<{
+    /** The window end, ns. */
+    tsNs: bigint;
+    /** Entries in the window. */
+    count: number;
+    /** Sum of the entries' line lengths in UTF-8 bytes. */
+    bytes: number;
+  }>;
 }

@@ -89,6 +89,75 @@ describe('LogStore', () => {
     expect(Number(rows.getRows()[0]![0])).toBe(1);
   });
 
+  it('counts entries and bytes per window exactly as counting the read entries does', async () => {
+    // Deterministic pseudo-random entries over 3 streams, some with metadata, UTF-8 lines, a
+    // retried push (duplicates) and a compaction in between, so main and head tables both count.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const words = ['GET /a', 'POST /é', 'error ☃', 'ok', ''];
+    const batch = () =>
+      ['web', 'api', 'db'].map((app) => ({
+        labels: objectToLabels({ app, level: app === 'db' ? 'warn' : 'info' }),
+        entries: Array.from({ length: 150 }, () => {
+          const meta = rnd(3);
+          return {
+            tsNs: S + BigInt(rnd(120_000)) * 1_000_000n + BigInt(rnd(3)),
+            line: `${words[rnd(words.length)]} ${rnd(10)}`,
+            ...(meta === 0 ? { metadata: { trace: `t${rnd(2)}` } } : {}),
+          };
+        }),
+      }));
+    const first = batch();
+    await logs.append('t', first);
+    await logs.compact();
+    await logs.append('t', first.slice(0, 1)); // retried push: already compacted
+    const second = batch();
+    await logs.append('t', second);
+    await logs.append('t', second.slice(1)); // retried push: both copies in the head
+    const source = logs.logSource('t');
+    const matchers = [{ name: 'app', op: '=~' as const, value: '.+' }];
+    const cases = [
+      { startS: 0, endS: 120, stepS: 10, rangeS: 30 },
+      { startS: 5, endS: 115, stepS: 10, rangeS: 7 },
+      { startS: 0, endS: 120, stepS: 7, rangeS: 5 },
+      { startS: 1, endS: 1, stepS: 1, rangeS: 300 },
+      { startS: 0, endS: 117, stepS: 3, rangeS: 3, lineContains: ['/'] },
+      { startS: 0, endS: 120, stepS: 4, rangeS: 10, lineRegexes: ['(?i)get|☃'] },
+    ];
+    for (const c of cases) {
+      const startNs = sec(c.startS);
+      const endNs = sec(c.endS);
+      const stepNs = BigInt(c.stepS) * 1_000_000_000n;
+      const rangeNs = BigInt(c.rangeS) * 1_000_000_000n;
+      const filters = { ...(c.lineContains ? { lineContains: c.lineContains } : {}), ...(c.lineRegexes ? { lineRegexes: c.lineRegexes } : {}) };
+      const got = await source.countLogs({ matchers, startNs, endNs, stepNs, rangeNs, ...filters });
+      // Reference: what the engine's per-line path computes from the entries `selectLogs` returns.
+      const streams = await source.selectLogs({ matchers, startNs: startNs - rangeNs + 1n, endNs: endNs + 1n, direction: 'forward', limit: 0, ...filters });
+      const want = new Map<string, Array<{ tsNs: bigint; count: number; bytes: number }>>();
+      for (const st of streams) {
+        const byMeta = new Map<string, typeof st.entries>();
+        for (const e of st.entries) {
+          const k = JSON.stringify(e.metadata ?? {});
+          byMeta.set(k, [...(byMeta.get(k) ?? []), e]);
+        }
+        for (const [k, entries] of byMeta) {
+          const points = [];
+          for (let t = startNs; t <= endNs; t += stepNs) {
+            const inside = entries.filter((e) => e.tsNs > t - rangeNs && e.tsNs <= t);
+            if (inside.length > 0) points.push({ tsNs: t, count: inside.length, bytes: inside.reduce((n, e) => n + Buffer.byteLength(e.line, 'utf8'), 0) });
+          }
+          if (points.length > 0) want.set(`${JSON.stringify(st.labels)} ${k}`, points);
+        }
+      }
+      const gotMap = new Map(got.map((g) => [`${JSON.stringify(g.labels)} ${JSON.stringify(g.metadata ?? {})}`, g.points]));
+      expect(gotMap).toEqual(want);
+      expect(want.size).toBeGreaterThan(0);
+    }
+  });
+
   it('keeps tenants apart and enforces the stream limit', async () => {
     await logs.append('t', [{ labels: objectToLabels({ app: 'api' }), entries: [{ tsNs: sec(1), line: 'a' }] }]);
     const r = await logs.append(

@@ -1,12 +1,12 @@
 import { assertNever } from '../../ast/ast.js';
 import { keepOnly, labelsKey, without } from '../../engine/labels.js';
 import { RANGE_FUNCTIONS } from '../../engine/range-functions.js';
-import type { Labels, LogSource, RawSeries } from '../../types.js';
+import type { CountLogsParams, Labels, LogSource, RawSeries } from '../../types.js';
 import type { Grouping, RangeAggregationExpr, UnwrapConversion } from '../ast/ast.js';
 import { parseBytes, parseGoDurationSeconds, parseGoFloat } from '../ast/units.js';
 import { compileLabelFilter } from '../pipeline/label-filter.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, LabelsBuilder, PipelineErrors } from '../pipeline/labels-builder.js';
-import { compilePipeline } from '../pipeline/pipeline.js';
+import { type CompiledPipeline, compilePipeline } from '../pipeline/pipeline.js';
 import { readLogs } from './log-query.js';
 import type { Pacer } from './pacer.js';
 
@@ -115,6 +115,9 @@ export async function evalRangeAggregation(
   const startNs = ends[0]! - rangeNs + 1n;
   const endNs = ends[ends.length - 1]! + 1n;
   const pipeline = compilePipeline(range.pipeline);
+  if (source.countLogs && canCountInSource(node, pipeline)) {
+    return countInSource(node, source, pipeline, stepsMs, ends, rangeNs, signal, pacer);
+  }
   const streams = await readLogs(
     source,
     {
@@ -315,4 +318,116 @@ function absentLabels(node: RangeAggregationExpr): Labels {
   }
   if (node.grouping && !node.grouping.without) return keepOnly(labels, node.grouping.labels);
   return labels;
+}
+
+/** Range aggregations whose value per window is a function of the entry count and bytes alone. */
+const COUNTABLE = new Set<RangeAggregationExpr['op']>(['count_over_time', 'bytes_over_time', 'rate', 'bytes_rate', 'absent_over_time']);
+
+/**
+ * True when the source can compute the aggregation: no `unwrap`, and a pipeline that is empty or
+ * made only of line filters the source applies exactly (`lineContains` / `lineRegexes`), so no
+ * stage can change a line, its labels or drop it beyond them.
+ */
+function canCountInSource(node: RangeAggregationExpr, pipeline: CompiledPipeline): boolean {
+  if (node.range.unwrap || !COUNTABLE.has(node.op)) return false;
+  return pipeline.stages.length === pipeline.lineContains.length + pipeline.lineRegexes.length;
+}
+
+/**
+ * Evaluates a countable range aggregation through `LogSource.countLogs`: the source counts
+ * entries and bytes per stream and window end, and this only maps streams (with their
+ * structured metadata) to result labels exactly as the per-line path does and sums per series.
+ */
+async function countInSource(
+  node: RangeAggregationExpr,
+  source: LogSource,
+  pipeline: CompiledPipeline,
+  stepsMs: Float64Array,
+  ends: bigint[],
+  rangeNs: bigint,
+  signal: AbortSignal | undefined,
+  pacer: Pacer,
+): Promise<RangeAggregationResult> {
+  const range = node.range;
+  const n = ends.length;
+  const first = ends[0]!;
+  const stepNs = n > 1 ? ends[1]! - first : rangeNs;
+  const params: CountLogsParams = {
+    matchers: range.matchers,
+    startNs: first,
+    endNs: ends[n - 1]!,
+    stepNs,
+    rangeNs,
+    ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
+    ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  pacer.check();
+  let streams: Awaited<ReturnType<NonNullable<LogSource['countLogs']>>>;
+  try {
+    streams = await source.countLogs!(params);
+  } finally {
+    pacer.check();
+  }
+  const op = node.op;
+  const grouping = node.grouping;
+  const series = new Map<string, { labels: Labels; counts: Float64Array; bytes: Float64Array }>();
+  const lbs = new LabelsBuilder();
+  for (const stream of streams) {
+    if (pacer.tick()) await pacer.pause();
+    let labels = stream.labels;
+    if (hasKeys(stream.metadata)) {
+      lbs.setStream(stream.labels, labelsKey(stream.labels));
+      lbs.reset(stream.metadata);
+      labels = lbs.labels();
+    }
+    labels = groupLabels(labels, grouping, null);
+    const key = labelsKey(labels);
+    let s = series.get(key);
+    if (!s) {
+      s = { labels, counts: new Float64Array(n), bytes: new Float64Array(n) };
+      series.set(key, s);
+    }
+    for (const p of stream.points) {
+      const i = Number((p.tsNs - first) / stepNs);
+      if (i < 0 || i >= n || first + BigInt(i) * stepNs !== p.tsNs) continue;
+      s.counts[i]! += p.count;
+      s.bytes[i]! += p.bytes;
+    }
+  }
+  const errors = new Set<string>();
+  const out: RawSeries[] = [];
+  if (op === 'absent_over_time') {
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let present = false;
+      for (const s of series.values()) if (s.counts[i]! > 0) present = true;
+      if (!present) {
+        timestamps.push(stepsMs[i]!);
+        values.push(1);
+      }
+    }
+    if (timestamps.length > 0) out.push({ labels: absentLabels(node), timestamps, values });
+    return { series: out, errors };
+  }
+  const rangeSeconds = range.rangeMs / 1000;
+  const useBytes = op === 'bytes_over_time' || op === 'bytes_rate';
+  const perSecond = op === 'rate' || op === 'bytes_rate';
+  for (const s of series.values()) {
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!(s.counts[i]! > 0)) continue;
+      const total = useBytes ? s.bytes[i]! : s.counts[i]!;
+      timestamps.push(stepsMs[i]!);
+      values.push(perSecond ? total / rangeSeconds : total);
+    }
+    if (timestamps.length > 0) {
+      const error = s.labels[ERROR_LABEL];
+      if (error !== undefined) errors.add(error);
+      out.push({ labels: s.labels, timestamps, values });
+    }
+  }
+  return { series: out, errors };
 }

@@ -6,7 +6,7 @@ import { almostEqual } from '../../testing/run-script.js';
 import type { Labels, LogDirection } from '../../types.js';
 import { parseGoDurationSeconds } from '../ast/units.js';
 import { createLogQLEngine, type LogQLResult } from '../engine/engine.js';
-import { createMemoryLogSource } from './memory-log-source.js';
+import { createMemoryLogSource, type MemoryLogSourceOptions } from './memory-log-source.js';
 
 /** One `eval` of a LogQL script, ready to run: a test name and a function that throws on mismatch. */
 export interface LogqlScriptCase {
@@ -100,7 +100,7 @@ const EVAL =
  * Inside an eval, `expect warn <substring>` requires a warning. Times are Go durations since the
  * epoch (or `<n>ns`); logs are read in `[from, to)`, backward with limit 100 unless told.
  */
-export function logqlScriptCases(text: string): LogqlScriptCase[] {
+export function logqlScriptCases(text: string, options: MemoryLogSourceOptions = {}): LogqlScriptCase[] {
   const lines = text.split('\n');
   const entries: Entry[] = [];
   const evals: EvalCommand[] = [];
@@ -199,12 +199,12 @@ export function logqlScriptCases(text: string): LogqlScriptCase[] {
   return evals.map((cmd) => ({
     name: `line ${cmd.line}: ${cmd.mode === 'logs' ? 'logs' : cmd.mode} ${cmd.query}`,
     line: cmd.line,
-    run: () => runEval(cmd),
+    run: () => runEval(cmd, options),
   }));
 }
 
-async function runEval(cmd: EvalCommand): Promise<void> {
-  const source = createMemoryLogSource();
+async function runEval(cmd: EvalCommand, options: MemoryLogSourceOptions): Promise<void> {
+  const source = createMemoryLogSource(options);
   for (const e of cmd.entries) source.add(e.labels, e.tsNs, e.line, e.metadata);
   const engine = createLogQLEngine(source);
   let result: LogQLResult;
