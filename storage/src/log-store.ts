@@ -410,10 +410,20 @@ export class LogStore {
     }
     const ids = [...streams.keys()].sort((x, y) => x - y).join(',');
     const where = `WHERE stream_id IN (${ids}) AND ts >= ${lo} AND ts < ${hi}${filter}`;
-    const union = this.head.tables.map((t) => `SELECT stream_id, ts, line, metadata FROM ${t} ${where}`).join(' UNION ALL ');
+    // `log_entries` holds each entry once (compaction skips what it already has), so only the
+    // small head tables need de-duplicating, against each other and against `log_entries`: that
+    // keeps the hash of every line in the range out of the common case.
+    const [main, ...heads] = this.head.tables;
+    const headUnion = heads.map((t) => `SELECT stream_id, ts, line, metadata FROM ${t} ${where}`).join(' UNION ALL ');
+    const rows = `SELECT stream_id, ts, line, metadata FROM ${main} ${where}
+      UNION ALL
+      SELECT stream_id, ts, line, metadata FROM (
+        SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM (${headUnion}) h
+        WHERE NOT EXISTS (SELECT 1 FROM ${main} e WHERE e.ts >= ${lo} AND e.ts < ${hi} AND e.stream_id = h.stream_id AND e.ts = h.ts AND e.line = h.line)
+      )`;
     const sql = `SELECT stream_id, metadata, ((ts - (${aShift})) // ${step})::DOUBLE AS a, ((ts - (${bShift})) // ${step})::DOUBLE AS b,
         count(*)::DOUBLE, sum(strlen(line))::DOUBLE
-      FROM (SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM (${union}))
+      FROM (${rows})
       GROUP BY ALL ORDER BY stream_id, metadata`;
     const result = params.length > 0 ? await this.db.reader().run(sql, params as never) : await this.db.reader().run(sql);
     const kn = Number(k);
