@@ -1,7 +1,8 @@
-import { createMemorySampler, type DirectorySize, measureSettledDirectory, type QueryableResult, waitUntilQueryable } from './measure.js';
+import { createMemorySampler, type DirectorySize, measureSettledDirectory, processCpuSeconds, type QueryableResult, waitUntilQueryable } from './measure.js';
 import type { EncodedWorkload } from './payloads.js';
 import type { Peer, RunningPeer, SystemName } from './peers/types.js';
 import type { ProbeScope } from './probes.js';
+import type { ProtocolWire } from './protocols.js';
 import { type SendResult, sendWorkload } from './sender.js';
 
 /**
@@ -34,6 +35,11 @@ export interface IngestRunOptions {
    * phases see the same state as in a full run) but `disk` stays empty. @default true
    */
   measureDisk?: boolean;
+  /**
+   * The ingest protocol `encoded` is in (`protocols.ts`): its path, headers and authentication.
+   * @default remote_write at the peer's `writePath`
+   */
+  wire?: ProtocolWire;
   /** Progress lines go here. */
   log: (line: string) => void;
 }
@@ -43,12 +49,16 @@ export interface IngestRunResult {
   system: SystemName;
   title: string;
   repetition: number;
+  /** The ingest protocol (`remote_write` unless `--protocols` asked for others). */
+  protocol: string;
   status: 'ok' | 'failed' | 'skipped';
   /** Why the run was skipped or failed. */
   reason?: string;
   version?: string;
   startupSeconds?: number;
   ingest?: Omit<SendResult, 'lastAckAt'>;
+  /** CPU seconds (user + system) of the server process from the first byte sent to the last ack. */
+  serverCpuSeconds?: number;
   queryable?: QueryableResult;
   /** Peak RSS (`VmHWM`) of the server process over the whole run, in bytes. */
   peakRssBytes?: number;
@@ -73,7 +83,7 @@ export interface IngestRunResult {
  * const result = await runIngestBenchmark(createVictoriaMetricsPeer(), { encoded, scope, repetition: 1, ... });
  */
 export async function runIngestBenchmark(peer: Peer, options: IngestRunOptions): Promise<IngestRunResult> {
-  const base = { system: peer.system, title: peer.title, repetition: options.repetition };
+  const base = { system: peer.system, title: peer.title, repetition: options.repetition, protocol: options.wire?.name ?? 'remote_write' };
   const unavailable = peer.unavailableReason();
   if (unavailable !== undefined) {
     options.log(`${peer.title}: skipped: ${unavailable}`);
@@ -96,19 +106,29 @@ export async function runIngestBenchmark(peer: Peer, options: IngestRunOptions):
   const memory = createMemorySampler(running.process.pid);
   let stage = 'ingest';
   try {
-    options.log(`${peer.title} ${running.version}: ready in ${result.startupSeconds!.toFixed(1)} s at ${running.baseUrl}; sending ${options.encoded.requestCount} requests`);
+    const wire = options.wire;
+    options.log(
+      `${peer.title} ${running.version}: ready in ${result.startupSeconds!.toFixed(1)} s at ${running.baseUrl}; sending ${options.encoded.requestCount} ${base.protocol} requests`,
+    );
+    const cpuBefore = processCpuSeconds(running.process.pid);
     const { lastAckAt, ...ingest } = await sendWorkload({
-      url: `${running.baseUrl}${running.writePath}`,
-      headers: running.authHeaders,
+      url: `${running.baseUrl}${wire?.path ?? running.writePath}`,
+      headers: wire === undefined ? running.authHeaders : wire.auth(running.authHeaders),
+      ...(wire === undefined ? {} : { baseHeaders: wire.baseHeaders }),
+      ...(wire?.rejectedInAck === undefined ? {} : { rejectedInAck: wire.rejectedInAck }),
       queues: options.encoded.queues,
       maxSkewMs: options.maxSkewMs,
       requestTimeoutMs: options.requestTimeoutMs,
     });
+    const cpuAfter = processCpuSeconds(running.process.pid);
+    if (cpuBefore !== undefined && cpuAfter !== undefined) result.serverCpuSeconds = cpuAfter - cpuBefore;
     result.ingest = ingest;
     result.peakRssBytesAtLastAck = memory.peakRssBytes();
     options.log(
       `${peer.title}: ${ingest.ackedSamples} samples acknowledged in ${(ingest.durationMs / 1000).toFixed(2)} s` +
-        ` (${Math.round(ingest.samplesPerSecond)} samples/s), ${ingest.errorRequests} failed requests`,
+        ` (${Math.round(ingest.samplesPerSecond)} samples/s), ${ingest.errorRequests} failed requests` +
+        (ingest.rejectedSamples > 0 ? `, ${ingest.rejectedSamples} samples rejected in 2xx answers` : '') +
+        (ingest.errorExamples.length > 0 ? `; first: ${ingest.errorExamples[0]}` : ''),
     );
     if (!running.process.isRunning()) throw new Error(`the server exited during ingest:\n${running.process.outputTail()}`);
 

@@ -10,7 +10,7 @@
  * npm run bench -- --workload logs --lines 200000
  * npm run bench -- --workload logs --phases ripgrep
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { buildUrl, requestJson } from './http-client.js';
 import { LOKI_PUSH_HEADERS, type LogPushFormat, encodeLogWorkload } from './logs-encoder.js';
 import { buildLogQueries, LOG_QUERY_NAMES, type LogBenchQuery, type LogQueryName, predicateOf } from './logs-queries.js';
 import { createLogWorkload, type LogWorkload } from './logs-workload.js';
-import { createMemorySampler, measureSettledDirectory } from './measure.js';
+import { createMemorySampler, measureSettledDirectory, processCpuSeconds } from './measure.js';
 import type { EncodedWorkload } from './payloads.js';
 import { cleanUpNow, keepTempDir, makeTempDir, removeTempDir, sleep } from './peers/process.js';
 import type { RunningPeer } from './peers/types.js';
@@ -465,21 +465,6 @@ async function runVigil(
   }
   return { ingest: result, queries: queryResults };
 }
-
-/** User + system CPU seconds of a process and all its threads, or undefined once it is gone. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `getconf CLK_TCK`: 100 on every Linux this runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Polls `index/stats` until it counts every acknowledged line. */
 async function waitUntilLinesVisible(

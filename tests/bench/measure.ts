@@ -60,6 +60,21 @@ export function createMemorySampler(pid: number, intervalMs = 250): { peakRssByt
   };
 }
 
+/** User + system CPU seconds of a process and all its threads, or undefined once it is gone. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `getconf CLK_TCK`: 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Size of a directory tree. */
 export interface DirectorySize {
   /** Bytes of disk blocks allocated (what `du -s --block-size=1` reports). */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_VIGIL_BIN } from './peers/vigil.js';
 import { SYSTEM_NAMES, type SystemName } from './peers/types.js';
+import { PROTOCOL_NAMES, type ProtocolName } from './protocols.js';
 import { QUERY_NAMES, type QueryName } from './queries.js';
 
 /** The parts of a run that can be chosen with `--phases`. */
@@ -50,6 +51,12 @@ export interface BenchOptions {
   queryTimeoutSeconds: number;
   /** Queries to run, in report order. @default all of {@link QUERY_NAMES} */
   queries: QueryName[];
+  /**
+   * Ingest protocols for Vigil's ingest phase (issue 6), remote_write first (always included):
+   * after Vigil's remote_write run, one fresh Vigil per other protocol gets the same workload and
+   * only the ingest figures are measured. @default remote_write
+   */
+  protocols: ProtocolName[];
 }
 
 const DEFAULT_OUT = resolve(dirname(fileURLToPath(import.meta.url)), 'results/latest.json');
@@ -83,6 +90,11 @@ export const USAGE = `Usage: npm run bench -- [options]   (from tests/, or the r
   --query-runs N            timed runs per query after one warm-up       (default 5)
   --query-timeout-seconds S time limit of one query                      (default 300)
   --queries LIST            comma-separated subset of the query names    (default all)
+  --protocols LIST          Vigil ingest protocols, comma-separated:     (default remote_write)
+                            ${PROTOCOL_NAMES.join(',')}
+                            (remote_write always runs; every other one
+                            gets a fresh Vigil and the same workload, and
+                            a table of samples/s beside remote_write's)
   --help
 `;
 
@@ -115,6 +127,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       'query-runs': { type: 'string' },
       'query-timeout-seconds': { type: 'string' },
       queries: { type: 'string' },
+      protocols: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -141,6 +154,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
   if (systems.length === 0) throw new Error('--systems: name at least one system');
   const phases = list('phases', values.phases, PHASE_NAMES, PHASE_NAMES);
   const queries = list('queries', values.queries, QUERY_NAMES, QUERY_NAMES);
+  const protocols = list('protocols', values.protocols, PROTOCOL_NAMES, ['remote_write']);
+  if (protocols.some((p) => p !== 'remote_write') && !systems.includes('vigil')) {
+    throw new Error('--protocols: protocols other than remote_write run against Vigil only; add vigil to --systems');
+  }
 
   return Object.freeze({
     hosts: number('hosts', 1000),
@@ -164,6 +181,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
     queryTimeoutSeconds: number('query-timeout-seconds', 300, { integer: false }),
     // Report order stays the order of QUERY_NAMES whatever order they were given in.
     queries: QUERY_NAMES.filter((q) => queries.includes(q)),
+    protocols: ['remote_write' as const, ...protocols.filter((p) => p !== 'remote_write')],
   });
 }
 

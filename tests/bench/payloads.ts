@@ -2,11 +2,11 @@ import { compressSync } from 'snappy';
 import { type EncodableSeries, encodeLabelFields, encodeWriteRequest } from './remote-write-encoder.js';
 import { createValueWalkers, type Workload } from './workload.js';
 
-/** One pre-encoded remote_write request. */
+/** One pre-encoded request (remote_write; `protocols.ts` and `logs-encoder.ts` make others). */
 export interface EncodedRequest {
-  /** snappy block of the protobuf `WriteRequest`; sent as is. */
+  /** The body as sent (remote_write: snappy block of the protobuf `WriteRequest`). */
   body: Buffer;
-  /** Protobuf size before compression, in bytes. */
+  /** Size before compression, in bytes (the body's size when it is not compressed). */
   rawBytes: number;
   seriesCount: number;
   sampleCount: number;
@@ -46,15 +46,50 @@ export interface EncodeOptions {
  * const encoded = encodeWorkload(workload, { connections: 4, samplesPerRequest: 10_000 });
  */
 export function encodeWorkload(workload: Workload, options: EncodeOptions): EncodedWorkload {
+  let scratch: Buffer = Buffer.allocUnsafe(0);
+  const labelFields = workload.series.map((s) => encodeLabelFields(s.labels));
+  return encodeWorkloadWith(workload, options, (chunk) => {
+    const series: EncodableSeries[] = chunk.values.map((values, i) => ({
+      labelFields: labelFields[chunk.seriesStart + i]!,
+      timestampsMs: chunk.timestampsMs,
+      values,
+    }));
+    const raw = encodeWriteRequest(series, scratch);
+    if (raw.buffer !== scratch.buffer) scratch = raw;
+    return { body: compressSync(raw), rawBytes: raw.length };
+  });
+}
+
+/**
+ * The samples of one request: every series of hosts `[hostStart, hostEnd)` (series
+ * `[seriesStart, seriesEnd)`, host-major) at a few consecutive timestamps.
+ */
+export interface RequestChunk {
+  hostStart: number;
+  hostEnd: number;
+  seriesStart: number;
+  seriesEnd: number;
+  timestampsMs: readonly number[];
+  /** `values[i][k]`: series `seriesStart + i` at `timestampsMs[k]`. */
+  values: readonly Float64Array[];
+}
+
+/** Turns one chunk into a request body: `body` as sent, `rawBytes` before compression. */
+export type ChunkEncoder = (chunk: RequestChunk) => { body: Buffer; rawBytes: number };
+
+/**
+ * The request plan of {@link encodeWorkload} with any body encoder: every protocol gets the same
+ * requests (the same hosts, timestamps and values per request, in the same order per connection),
+ * so their rates compare the protocols and nothing else.
+ */
+export function encodeWorkloadWith(workload: Workload, options: EncodeOptions, encodeChunk: ChunkEncoder): EncodedWorkload {
   const started = performance.now();
   const { connections, samplesPerRequest } = options;
   const metricsPerHost = workload.hosts.length > 0 ? workload.series.length / workload.hosts.length : 0;
   const hostsPerGroupLimit = Math.max(1, Math.floor(samplesPerRequest / metricsPerHost));
   const walkers = createValueWalkers(workload);
-  const labelFields = workload.series.map((s) => encodeLabelFields(s.labels));
   const { intervalMs } = workload.options;
 
-  let scratch: Buffer = Buffer.allocUnsafe(0);
   const queues: EncodedRequest[][] = [];
   let compressedBytes = 0;
   let rawBytes = 0;
@@ -72,24 +107,29 @@ export function encodeWorkload(workload: Workload, options: EncodeOptions): Enco
       const t1 = Math.min(workload.timestampCount, t0 + timestampsPerRequest);
       const timestampsMs = Array.from({ length: t1 - t0 }, (_, k) => workload.startMs + (t0 + k) * intervalMs);
       for (const [groupStart, groupEnd] of groups) {
-        const series: EncodableSeries[] = [];
+        const values: Float64Array[] = [];
         for (let s = groupStart * metricsPerHost; s < groupEnd * metricsPerHost; s++) {
-          const values = new Float64Array(timestampsMs.length);
-          for (let k = 0; k < values.length; k++) values[k] = walkers.next(s);
-          series.push({ labelFields: labelFields[s]!, timestampsMs, values });
+          const v = new Float64Array(timestampsMs.length);
+          for (let k = 0; k < v.length; k++) v[k] = walkers.next(s);
+          values.push(v);
         }
-        const raw = encodeWriteRequest(series, scratch);
-        if (raw.buffer !== scratch.buffer) scratch = raw;
-        const body = compressSync(raw);
+        const { body, rawBytes: raw } = encodeChunk({
+          hostStart: groupStart,
+          hostEnd: groupEnd,
+          seriesStart: groupStart * metricsPerHost,
+          seriesEnd: groupEnd * metricsPerHost,
+          timestampsMs,
+          values,
+        });
         queue.push({
           body,
-          rawBytes: raw.length,
-          seriesCount: series.length,
-          sampleCount: series.length * timestampsMs.length,
+          rawBytes: raw,
+          seriesCount: values.length,
+          sampleCount: values.length * timestampsMs.length,
           firstTimestampMs: timestampsMs[0]!,
         });
         compressedBytes += body.length;
-        rawBytes += raw.length;
+        rawBytes += raw;
       }
     }
   }

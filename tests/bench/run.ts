@@ -15,12 +15,14 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { type IngestRunResult, runIngestBenchmark } from './ingest-benchmark.js';
 import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
-import { encodeWorkload } from './payloads.js';
+import { type EncodedWorkload, encodeWorkload } from './payloads.js';
 import { cleanUpNow } from './peers/process.js';
 import { createPrometheusPeer } from './peers/prometheus.js';
 import type { Peer, SystemName } from './peers/types.js';
 import { createVictoriaMetricsPeer } from './peers/victoria-metrics.js';
 import { createVigilPeer } from './peers/vigil.js';
+import { formatProtocolMarkdown, type ProtocolPayloadStats, summarizeProtocols } from './protocol-report.js';
+import { encodeProtocolWorkload, protocolWire } from './protocols.js';
 import { buildQueries } from './queries.js';
 import { type AnswerComparison, compareAnswers, createQueryPhase, type QueryPhase } from './query-benchmark.js';
 import { formatQueryMarkdown, queryTargets, summarizeQueries } from './query-report.js';
@@ -94,6 +96,10 @@ async function main(): Promise<number> {
 
   const peers = options.systems.map((system) => createPeer(system, options));
   const results: IngestRunResult[] = [];
+  /** Vigil's runs with the protocols other than remote_write (issue 6); kept apart from `results`. */
+  const protocolResults: IngestRunResult[] = [];
+  const payloads = new Map<string, ProtocolPayloadStats>([['remote_write', payloadStats(encoded)]]);
+  const scope = { matcher: WORKLOAD_MATCHER, metricNames: CPU_METRIC_NAMES, startMs: workload.startMs, lastMs: workload.lastMs };
   // Systems alternate within each repetition, so slow drifts of the shared machine spread evenly.
   for (let repetition = 1; repetition <= options.repeat; repetition++) {
     for (const peer of peers) {
@@ -102,7 +108,7 @@ async function main(): Promise<number> {
       results.push(
         await runIngestBenchmark(peer, {
           encoded,
-          scope: { matcher: WORKLOAD_MATCHER, metricNames: CPU_METRIC_NAMES, startMs: workload.startMs, lastMs: workload.lastMs },
+          scope,
           repetition,
           maxSkewMs: options.maxSkewMinutes * 60_000,
           requestTimeoutMs: options.requestTimeoutSeconds * 1000,
@@ -112,6 +118,37 @@ async function main(): Promise<number> {
           log,
         }),
       );
+      if (peer.system !== 'vigil') continue;
+      for (const protocol of options.protocols) {
+        if (protocol === 'remote_write') continue;
+        // Encoded per run and dropped after it: the uncompressed OTLP encodings of a large
+        // workload take gigabytes, so only one is held at a time.
+        let protocolEncoded: ReturnType<typeof encodeProtocolWorkload> | undefined = encodeProtocolWorkload(workload, protocol, {
+          connections: options.connections,
+          samplesPerRequest: options.samplesPerRequest,
+        });
+        payloads.set(protocol, payloadStats(protocolEncoded));
+        log(
+          `--- ${peer.title} with ${protocol}, run ${repetition}/${options.repeat}: encoded ${protocolEncoded.requestCount} requests` +
+            ` (${(protocolEncoded.compressedBytes / 1e6).toFixed(1)} MB sent, ${(protocolEncoded.rawBytes / 1e6).toFixed(1)} MB uncompressed)` +
+            ` in ${(protocolEncoded.encodeMs / 1000).toFixed(1)} s (not measured)`,
+        );
+        protocolResults.push(
+          await runIngestBenchmark(peer, {
+            encoded: protocolEncoded,
+            scope,
+            repetition,
+            maxSkewMs: options.maxSkewMinutes * 60_000,
+            requestTimeoutMs: options.requestTimeoutSeconds * 1000,
+            queryableTimeoutMs: options.queryableTimeoutSeconds * 1000,
+            phases: [],
+            measureDisk: false,
+            wire: protocolWire(protocol),
+            log,
+          }),
+        );
+        protocolEncoded = undefined;
+      }
     }
   }
 
@@ -121,6 +158,16 @@ async function main(): Promise<number> {
     ` = ${workload.sampleCount.toLocaleString('en-US')} samples in ${encoded.requestCount} remote_write requests over ${encoded.queues.length} connections;` +
     ` ${options.repeat} run(s) per system, medians.`;
   if (summaries !== undefined) process.stdout.write(`\n${formatMarkdown(summaries, results, workloadLine)}\n`);
+
+  let protocolReport: object | undefined;
+  if (options.protocols.length > 1) {
+    const protocolSummaries = summarizeProtocols([...results, ...protocolResults], payloads);
+    const headline =
+      `Vigil ingest by protocol (issue 6): the same workload (${workload.sampleCount.toLocaleString('en-US')} samples, ${options.hosts.toLocaleString('en-US')} hosts × ${options.hours} h,` +
+      ` ~${options.samplesPerRequest.toLocaleString('en-US')} samples per request over ${encoded.queues.length} connections); ${options.repeat} run(s) per protocol, medians.`;
+    process.stdout.write(`\n${formatProtocolMarkdown(protocolSummaries, workload.sampleCount, headline)}\n`);
+    protocolReport = { summaries: protocolSummaries, payloads: Object.fromEntries(payloads) };
+  }
 
   let queryReport: object | undefined;
   if (queryPhase !== undefined) {
@@ -167,12 +214,24 @@ async function main(): Promise<number> {
     summaries: summaries ?? null,
     vigilVsVictoriaMetrics: summaries === undefined ? null : (vigilRatios(summaries) ?? null),
     queries: queryReport ?? null,
+    protocols: protocolReport ?? null,
     runs: results,
+    protocolRuns: protocolResults,
   };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   log(`results written to ${options.out}`);
-  return results.some((r) => r.status === 'failed') ? 1 : 0;
+  return [...results, ...protocolResults].some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+function payloadStats(encoded: EncodedWorkload): ProtocolPayloadStats {
+  return {
+    requests: encoded.requestCount,
+    bodyBytes: encoded.compressedBytes,
+    rawBytes: encoded.rawBytes,
+    samples: encoded.sampleCount,
+    encodeSeconds: encoded.encodeMs / 1000,
+  };
 }
 
 /** Takes `--workload NAME` (or `--workload=NAME`) out of the arguments; `metrics` when absent. */

@@ -27,6 +27,11 @@ export interface SendOptions {
   requestTimeoutMs: number;
   /** Protocol headers, replacing {@link REMOTE_WRITE_HEADERS} (the logs workload sends Loki pushes). */
   baseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Samples that a 2xx answer reports as rejected (OTLP `partial_success`); they are counted in
+   * {@link SendResult.rejectedSamples}, not as acknowledged. @default none
+   */
+  rejectedInAck?: (body: Buffer) => number;
 }
 
 /** What happened while sending. */
@@ -37,6 +42,8 @@ export interface SendResult {
   /** Requests answered with a non-2xx status or failed at the network level. */
   errorRequests: number;
   errorSamples: number;
+  /** Samples of 2xx answers reported as rejected (see {@link SendOptions.rejectedInAck}). */
+  rejectedSamples: number;
   /** Error counts by status code (`"400"`) or by network error code (`"ECONNRESET"`). */
   errorsByStatus: Record<string, number>;
   /** The first few error answers, for the report. */
@@ -67,6 +74,7 @@ export async function sendWorkload(options: SendOptions): Promise<SendResult> {
     ackedSamples: 0,
     errorRequests: 0,
     errorSamples: 0,
+    rejectedSamples: 0,
     errorsByStatus: {},
     errorExamples: [],
     durationMs: 0,
@@ -77,6 +85,10 @@ export async function sendWorkload(options: SendOptions): Promise<SendResult> {
   const startedAt = performance.now();
   result.lastAckAt = startedAt;
 
+  const recordExample = (text: string): void => {
+    if (result.errorExamples.length < MAX_ERROR_EXAMPLES) result.errorExamples.push(text);
+  };
+
   const sendQueue = async (queue: readonly EncodedRequest[], connection: number): Promise<void> => {
     // One agent with one socket per queue pins each queue to its own TCP connection.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -86,17 +98,26 @@ export async function sendWorkload(options: SendOptions): Promise<SendResult> {
         result.requests++;
         const answer = await post(url, agent, { ...(options.baseHeaders ?? REMOTE_WRITE_HEADERS), ...options.headers }, item.body, options.requestTimeoutMs);
         if (answer.status >= 200 && answer.status < 300) {
-          result.ackedRequests++;
-          result.ackedSamples += item.sampleCount;
           result.lastAckAt = performance.now();
+          let rejected = 0;
+          try {
+            rejected = Math.min(item.sampleCount, options.rejectedInAck?.(answer.body) ?? 0);
+          } catch (error) {
+            recordExample(`HTTP ${answer.status} with an unreadable body (${error instanceof Error ? error.message : String(error)})`);
+          }
+          result.ackedRequests++;
+          result.ackedSamples += item.sampleCount - rejected;
+          if (rejected > 0) {
+            result.rejectedSamples += rejected;
+            recordExample(`HTTP ${answer.status}, ${rejected} samples rejected: ${answer.body.toString('utf8').slice(0, 300)}`);
+          }
         } else {
-          const key = answer.status === 0 ? answer.body.split(':')[0]! : String(answer.status);
+          const text = answer.body.toString('utf8');
+          const key = answer.status === 0 ? text.split(':')[0]! : String(answer.status);
           result.errorRequests++;
           result.errorSamples += item.sampleCount;
           result.errorsByStatus[key] = (result.errorsByStatus[key] ?? 0) + 1;
-          if (result.errorExamples.length < MAX_ERROR_EXAMPLES) {
-            result.errorExamples.push(`${answer.status === 0 ? 'network' : `HTTP ${answer.status}`}: ${answer.body.slice(0, 300)}`);
-          }
+          recordExample(`${answer.status === 0 ? 'network' : `HTTP ${answer.status}`}: ${text.slice(0, 300)}`);
         }
       }
     } finally {
@@ -118,7 +139,7 @@ function post(
   headers: Record<string, string>,
   body: Buffer,
   timeoutMs: number,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve) => {
     const req = request(
       {
@@ -133,12 +154,12 @@ function post(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (error) => resolve({ status: 0, body: describeNetworkError(error) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', (error) => resolve({ status: 0, body: Buffer.from(describeNetworkError(error)) }));
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    req.on('error', (error) => resolve({ status: 0, body: describeNetworkError(error) }));
+    req.on('error', (error) => resolve({ status: 0, body: Buffer.from(describeNetworkError(error)) }));
     req.end(body);
   });
 }
