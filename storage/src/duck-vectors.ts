@@ -143,3 +143,59 @@ export function readDoubleColumn(vec: DuckDBVector, n: number): { values: Float6
   }
   return { values, nulls };
 }
+
+/** Copies a BIGINT column of a result chunk into `dst` at `offset` as numbers (exact up to 2^53). */
+export function readBigIntColumnInto(vec: DuckDBVector, n: number, dst: Float64Array, offset = 0): void {
+  const v = vec as unknown as WithItems;
+  if (v.items instanceof BigInt64Array) {
+    const words = new Int32Array(v.items.buffer, v.items.byteOffset, n * 2);
+    for (let i = 0; i < n; i++) dst[offset + i] = words[2 * i + 1]! * TWO_32 + (words[2 * i]! >>> 0);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[offset + i] = Number(v.getItem(i));
+}
+
+/**
+ * Copies a nullable DOUBLE column into `values` at `offset`; a NULL becomes NaN with `nulls` set to
+ * 1 (the sample layout of stale markers). Rows that are not NULL get `nulls` 0.
+ */
+export function readDoubleColumnInto(
+  vec: DuckDBVector,
+  n: number,
+  values: Float64Array,
+  nulls: Uint8Array,
+  offset = 0,
+): void {
+  const v = vec as unknown as WithItems & { validity?: { data?: unknown; offset?: number } };
+  if (v.items instanceof Float64Array) {
+    const data = v.validity?.data;
+    if (data === null) {
+      values.set(v.items.subarray(0, n), offset);
+      nulls.fill(0, offset, offset + n);
+      return;
+    }
+    if (data instanceof BigUint64Array && (v.validity?.offset ?? 0) === 0) {
+      values.set(v.items.subarray(0, n), offset);
+      const words = new Uint32Array(data.buffer, data.byteOffset, data.length * 2);
+      for (let i = 0; i < n; i++) {
+        if ((words[i >>> 5]! & (1 << (i & 31))) === 0) {
+          nulls[offset + i] = 1;
+          values[offset + i] = Number.NaN;
+        } else {
+          nulls[offset + i] = 0;
+        }
+      }
+      return;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const item = v.getItem(i);
+    if (item === null) {
+      nulls[offset + i] = 1;
+      values[offset + i] = Number.NaN;
+    } else {
+      nulls[offset + i] = 0;
+      values[offset + i] = Number(item);
+    }
+  }
+}

@@ -48,6 +48,38 @@ describe('MetricStore', () => {
     expect(d!.timestampsMs.length).toBe(1204);
   });
 
+  it('reads many series across chunks, heads and blocks like a per-series reference', async () => {
+    // Retried writes repeat a sample with its value, so the value is a function of (series, ts).
+    const sampleValue = (k: number, t: number) => (t % 97 === 0 ? Number.NaN : k * 1000 + t / 7);
+    const staleAt = (k: number, t: number) => ((t + k) % 89 === 0 ? 1 : 0);
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const names = Array.from({ length: 40 }, (_, k) => L({ __name__: 'm', k: String(k) }));
+    const written = names.map(() => new Set<number>());
+    for (let round = 0; round < 6; round++) {
+      const batch = names.map((labels, k) => {
+        const ts = Array.from({ length: 50 + rnd(400) }, () => rnd(20_000));
+        for (const t of ts) written[k]!.add(t);
+        return { labels, timestampsMs: ts, values: ts.map((t) => sampleValue(k, t)), stale: ts.map((t) => staleAt(k, t)) };
+      });
+      await store.append('t', batch);
+      if (round === 2 || round === 4) await store.compact();
+    }
+    const data = await store.readSamples(store.selectSeries('t', []), 1000, 15_000);
+    expect(data.map((d) => d.id)).toEqual([...data.map((d) => d.id)].sort((a, b) => a - b));
+    for (const d of data) {
+      const k = Number(d.labels.find((l) => l.name === 'k')!.value);
+      const ts = [...written[k]!].filter((t) => t >= 1000 && t <= 15_000).sort((a, b) => a - b);
+      expect([...d.timestampsMs]).toEqual(ts);
+      expect([...d.stale]).toEqual(ts.map((t) => staleAt(k, t)));
+      expect([...d.values]).toEqual(ts.map((t) => (staleAt(k, t) ? Number.NaN : sampleValue(k, t))));
+    }
+    expect(data).toHaveLength(40);
+  });
+
   it('keeps tenants apart', async () => {
     await store.append('t1', [{ labels: L({ __name__: 'up' }), timestampsMs: [1], values: [1] }]);
     await store.append('t2', [{ labels: L({ __name__: 'down' }), timestampsMs: [1], values: [1] }]);

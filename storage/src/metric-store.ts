@@ -3,7 +3,9 @@ import {
   appendSampleRows,
   createSampleRows,
   readBigIntColumn,
+  readBigIntColumnInto,
   readDoubleColumn,
+  readDoubleColumnInto,
   readNumberColumn,
   reserveRows,
 } from './duck-vectors.js';
@@ -405,38 +407,85 @@ export class MetricStore {
     // here. `samples` is sorted within each compaction block and heads are nearly sorted, so most
     // series arrive in order and need no sort at all.
     const sql = this.unionAll('series_id, ts, value', where);
+    // Ids are ranked upfront, so the output comes out in id order without a sort; slot
+    // `ordered.length` swallows rows of unexpected series (none, given the WHERE clause).
+    const ordered = [...byId.values()].sort((a, b) => a.id - b.id);
+    const slotOf = new Map<number, number>();
+    for (let k = 0; k < ordered.length; k++) slotOf.set(ordered[k]!.id, k);
+    const discard = ordered.length;
     return this.db.withExclusiveReader(async (conn) => {
       const result = await conn.run(sql);
-      const builders = new Map<number, SeriesBuilder>();
-      let last: SeriesBuilder | undefined;
-      let lastId = -1;
+      // Pass 1, while DuckDB streams: each chunk's timestamps and values are copied once into
+      // typed arrays and cut into runs of one series (long: `samples` is sorted by series); per
+      // series we count rows and notice rows not strictly after the previous one (out of order or
+      // duplicate), which only such series pay for later.
+      const counts = new Float64Array(discard + 1);
+      const lastTs = new Float64Array(discard + 1).fill(Number.NEGATIVE_INFINITY);
+      const disordered = new Uint8Array(discard + 1);
+      /** Per chunk: its columns and its runs as (start, slot) pairs. */
+      const chunks: Array<{ ts: Float64Array; vals: Float64Array; stale: Uint8Array; n: number; runs: number[] }> = [];
       for (;;) {
         signal?.throwIfAborted();
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const n = chunk.rowCount;
-        const idCol = readNumberColumn(chunk.getColumnVector(0), n);
-        const tsCol = readBigIntColumn(chunk.getColumnVector(1), n);
-        const { values, nulls } = readDoubleColumn(chunk.getColumnVector(2), n);
-        for (let i = 0; i < n; i++) {
-          const id = idCol[i]!;
-          if (id !== lastId) {
-            lastId = id;
-            last = builders.get(id);
-            if (!last) {
-              last = new SeriesBuilder();
-              builders.set(id, last);
-            }
+        const ids = readNumberColumn(chunk.getColumnVector(0), n);
+        const ts = new Float64Array(n);
+        const vals = new Float64Array(n);
+        const stale = new Uint8Array(n);
+        readBigIntColumnInto(chunk.getColumnVector(1), n, ts);
+        readDoubleColumnInto(chunk.getColumnVector(2), n, vals, stale);
+        const runs: number[] = [];
+        let i = 0;
+        while (i < n) {
+          const id = ids[i]!;
+          const slot = slotOf.get(id) ?? discard;
+          let bad = ts[i]! <= lastTs[slot]!;
+          let j = i + 1;
+          while (j < n && ids[j] === id) {
+            if (ts[j]! <= ts[j - 1]!) bad = true;
+            j++;
           }
-          last!.push(tsCol[i]!, nulls[i] === 1 ? Number.NaN : values[i]!, nulls[i]!);
+          if (bad) disordered[slot] = 1;
+          counts[slot] = counts[slot]! + (j - i);
+          lastTs[slot] = ts[j - 1]!;
+          runs.push(i, slot);
+          i = j;
+        }
+        chunks.push({ ts, vals, stale, n, runs });
+      }
+      // Pass 2: copy every run to its series' place in three shared buffers.
+      const starts = new Float64Array(discard + 2);
+      for (let k = 0; k <= discard; k++) starts[k + 1] = starts[k]! + counts[k]!;
+      const total = starts[discard + 1]!;
+      const allTs = new Float64Array(total);
+      const allVals = new Float64Array(total);
+      const allStale = new Uint8Array(total);
+      const pos = starts.slice(0, discard + 1);
+      for (const { ts, vals, stale, n, runs } of chunks) {
+        for (let r = 0; r < runs.length; r += 2) {
+          const i = runs[r]!;
+          const j = r + 2 < runs.length ? runs[r + 2]! : n;
+          const slot = runs[r + 1]!;
+          const p = pos[slot]!;
+          pos[slot] = p + (j - i);
+          allTs.set(ts.subarray(i, j), p);
+          allVals.set(vals.subarray(i, j), p);
+          allStale.set(stale.subarray(i, j), p);
         }
       }
+      chunks.length = 0;
       const out: SeriesData[] = [];
-      for (const id of [...builders.keys()].sort((a, b) => a - b)) {
-        const s = byId.get(id);
-        if (!s) continue;
-        const b = builders.get(id)!.finish();
-        out.push({ id, labels: s.labels, timestampsMs: b.ts, values: b.vals, stale: b.stale });
+      for (let k = 0; k < discard; k++) {
+        if (counts[k] === 0) continue;
+        const s = ordered[k]!;
+        const lo = starts[k]!;
+        const hi = starts[k + 1]!;
+        let ts: Float64Array = allTs.subarray(lo, hi);
+        let vals: Float64Array = allVals.subarray(lo, hi);
+        let stale: Uint8Array = allStale.subarray(lo, hi);
+        if (disordered[k] === 1) ({ ts, vals, stale } = sortSamples(ts, vals, stale));
+        out.push({ id: s.id, labels: s.labels, timestampsMs: ts, values: vals, stale });
       }
       return out;
     }, signal);
@@ -678,86 +727,51 @@ export class MetricStore {
 }
 
 /**
- * Collects one series' samples as they stream from DuckDB; {@link finish} sorts them by time if
- * they did not arrive in order and keeps the last of duplicate timestamps (a retried write).
+ * Puts one series' samples, in the order they arrived from DuckDB, in time order and keeps the
+ * last of duplicate timestamps (a retried write). They arrive as sorted runs (DuckDB scans row
+ * groups in parallel); usually the runs do not overlap, so ordering them by first timestamp is
+ * enough; otherwise all are merged by a stable sort (the row read last stays last).
  */
-class SeriesBuilder {
-  // Fixed-size chunks instead of one doubling array: memory stays within one chunk of the real
-  // size per series, which matters when a query reads millions of samples over many series.
-  private static readonly CHUNK = 512;
-  private readonly chunks: Array<{ ts: Float64Array; vals: Float64Array; stale: Uint8Array }> = [];
-  private fill = SeriesBuilder.CHUNK;
-  private n = 0;
-  private lastTs = Number.NEGATIVE_INFINITY;
-  /** Start offsets of the sorted runs the samples arrived in (DuckDB scans row groups in parallel). */
-  private readonly runs: number[] = [0];
-
-  push(t: number, v: number, stale: number): void {
-    if (this.fill === SeriesBuilder.CHUNK) {
-      const size = SeriesBuilder.CHUNK;
-      this.chunks.push({ ts: new Float64Array(size), vals: new Float64Array(size), stale: new Uint8Array(size) });
-      this.fill = 0;
+function sortSamples(
+  ts: Float64Array,
+  vals: Float64Array,
+  stale: Uint8Array,
+): { ts: Float64Array; vals: Float64Array; stale: Uint8Array } {
+  const n = ts.length;
+  const runs = [0];
+  for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) runs.push(i);
+  if (runs.length === 1) return squeezeDuplicates(ts, vals, stale, n);
+  const bounds = runs.map((start, i) => ({ start, end: runs[i + 1] ?? n }));
+  bounds.sort((a, b) => ts[a.start]! - ts[b.start]! || a.start - b.start);
+  let disjoint = true;
+  for (let i = 1; i < bounds.length; i++) {
+    if (ts[bounds[i - 1]!.end - 1]! > ts[bounds[i]!.start]!) {
+      disjoint = false;
+      break;
     }
-    const c = this.chunks[this.chunks.length - 1]!;
-    if (t < this.lastTs) this.runs.push(this.n);
-    this.lastTs = t;
-    c.ts[this.fill] = t;
-    c.vals[this.fill] = v;
-    c.stale[this.fill] = stale;
-    this.fill++;
-    this.n++;
   }
-
-  finish(): { ts: Float64Array; vals: Float64Array; stale: Uint8Array } {
-    const n = this.n;
-    const ts = new Float64Array(n);
-    const vals = new Float64Array(n);
-    const stale = new Uint8Array(n);
-    let off = 0;
-    for (const c of this.chunks) {
-      const k = Math.min(SeriesBuilder.CHUNK, n - off);
-      ts.set(c.ts.subarray(0, k), off);
-      vals.set(c.vals.subarray(0, k), off);
-      stale.set(c.stale.subarray(0, k), off);
-      off += k;
+  const ts2 = new Float64Array(n);
+  const vals2 = new Float64Array(n);
+  const stale2 = new Uint8Array(n);
+  if (disjoint) {
+    let at = 0;
+    for (const r of bounds) {
+      ts2.set(ts.subarray(r.start, r.end), at);
+      vals2.set(vals.subarray(r.start, r.end), at);
+      stale2.set(stale.subarray(r.start, r.end), at);
+      at += r.end - r.start;
     }
-    this.chunks.length = 0;
-    if (this.runs.length === 1) return squeezeDuplicates(ts, vals, stale, n);
-    // Several sorted runs. Usually they do not overlap (row groups of different times), so putting
-    // them in order of their first timestamp is enough; otherwise merge them all by sorting.
-    const bounds = this.runs.map((start, i) => ({ start, end: this.runs[i + 1] ?? n }));
-    bounds.sort((a, b) => ts[a.start]! - ts[b.start]! || a.start - b.start);
-    let disjoint = true;
-    for (let i = 1; i < bounds.length; i++) {
-      if (ts[bounds[i - 1]!.end - 1]! > ts[bounds[i]!.start]!) {
-        disjoint = false;
-        break;
-      }
+  } else {
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      ts2[k] = ts[i]!;
+      vals2[k] = vals[i]!;
+      stale2[k] = stale[i]!;
     }
-    const ts2 = new Float64Array(n);
-    const vals2 = new Float64Array(n);
-    const stale2 = new Uint8Array(n);
-    if (disjoint) {
-      let at = 0;
-      for (const r of bounds) {
-        ts2.set(ts.subarray(r.start, r.end), at);
-        vals2.set(vals.subarray(r.start, r.end), at);
-        stale2.set(stale.subarray(r.start, r.end), at);
-        at += r.end - r.start;
-      }
-    } else {
-      // Stable: among equal timestamps the row read last stays last (the last write wins).
-      const order = Array.from({ length: n }, (_, i) => i);
-      order.sort((a, b) => ts[a]! - ts[b]! || a - b);
-      for (let k = 0; k < n; k++) {
-        const i = order[k]!;
-        ts2[k] = ts[i]!;
-        vals2[k] = vals[i]!;
-        stale2[k] = stale[i]!;
-      }
-    }
-    return squeezeDuplicates(ts2, vals2, stale2, n);
   }
+  return squeezeDuplicates(ts2, vals2, stale2, n);
 }
 
 /** Drops all but the last of equal consecutive timestamps, in place; returns views of the rest. */

@@ -88,6 +88,31 @@ describe('createEngine', () => {
     expect(result.resultType === 'vector' && result.result.map((s) => [s.labels.__name__, s.value])).toEqual([['b', Number.NaN]]);
   });
 
+  it('answers the same from typed-array and plain-array sources, stale markers inside ranges included', async () => {
+    const ts = Array.from({ length: 120 }, (_, i) => i * 15_000 + (i % 3));
+    const vals = ts.map((_, i) => (i % 40 === 17 ? 2 : i * 3));
+    const stale = ts.map((_, i) => (i === 50 || i === 51 || i === 90 ? 1 : 0));
+    const plain: RawSeries[] = [{ labels: { __name__: 'c_total' }, timestamps: ts, values: vals, stale }];
+    const typed: RawSeries[] = [
+      {
+        labels: { __name__: 'c_total' },
+        timestamps: Float64Array.from(ts),
+        values: Float64Array.from(vals),
+        stale: Uint8Array.from(stale),
+      },
+    ];
+    const range = { startMs: 0, endMs: 1_800_000, stepMs: 20_000 };
+    for (const q of ['rate(c_total[2m])', 'increase(c_total[1m])', 'c_total', 'count_over_time(c_total[5m])', 'c_total[1m]']) {
+      const a = createEngine({ select: async () => plain });
+      const b = createEngine({ select: async () => typed });
+      if (q.endsWith(']') && !q.includes('(')) {
+        expect(await b.instantQuery(q, 780_000)).toEqual(await a.instantQuery(q, 780_000));
+      } else {
+        expect(await b.rangeQuery(q, range)).toEqual(await a.rangeQuery(q, range));
+      }
+    }
+  });
+
   it('rejects a bad query with a bad_query error naming the position', async () => {
     const engine = createEngine(createMemorySource());
     await expect(engine.instantQuery('sum(up', 0)).rejects.toSatisfy(

@@ -34,6 +34,9 @@ import { PUSHDOWN_FUNCTIONS, planBuckets } from './pushdown.js';
 import { quantile, RANGE_FUNCTIONS, type Window } from './range-functions.js';
 import { type EvalValue, type MatrixSeries, newStepSeries, type StepSeries, upperBound } from './values.js';
 
+/** The scalar arguments of range functions that take none (never mutated). */
+const NO_PARAMS: number[] = [];
+
 /** Settings of one evaluation; see `EngineOptions` for defaults and units. */
 export interface EvaluatorSettings {
   source: SeriesSource;
@@ -218,9 +221,15 @@ export class Evaluator {
       const result = newStepSeries(series.labels, n);
       let any = false;
       let count = 0;
+      // Evaluation times usually ascend: then the search for each starts where the last ended.
+      let from = 0;
+      let prevTe = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < n; i++) {
         const te = evalTimes[i]!;
-        const idx = upperBound(ts, te) - 1;
+        if (te < prevTe) from = 0;
+        prevTe = te;
+        from = upperBound(ts, te, from);
+        const idx = from - 1;
         if (idx < 0 || ts[idx]! <= te - lookback || (stale && stale[idx] === 1)) continue;
         result.present[i] = 1;
         result.values[i] = timestamps ? ts[idx]! / 1000 : series.values[idx]!;
@@ -245,20 +254,32 @@ export class Evaluator {
     const raw = await this.fetch(vs.matchers, min - ms.rangeMs + 1, max);
     const series: MatrixSeries[] = [];
     for (const s of raw) {
-      const keepTs: number[] = [];
-      const keepVs: number[] = [];
-      for (let i = 0; i < s.timestamps.length; i++) {
-        const t = s.timestamps[i]!;
-        if (t <= min - ms.rangeMs || t > max) continue;
-        // Stale markers end a series; they are never part of a range.
-        if (s.stale && s.stale[i] === 1) continue;
-        keepTs.push(t);
-        keepVs.push(s.values[i]!);
+      // Samples are sorted, so the ones in range are one slice; it is shared with the source
+      // (neither side mutates it) unless stale markers, which are never part of a range, must go.
+      const ts = s.timestamps;
+      const lo = upperBound(ts, min - ms.rangeMs);
+      const hi = upperBound(ts, max, lo);
+      let stale = 0;
+      if (s.stale) for (let i = lo; i < hi; i++) stale += s.stale[i] === 1 ? 1 : 0;
+      const kept = hi - lo - stale;
+      this.account(kept);
+      if (kept === 0) continue;
+      let timestampsMs: Float64Array;
+      let values: Float64Array;
+      if (stale === 0 && ts instanceof Float64Array && s.values instanceof Float64Array) {
+        timestampsMs = ts.subarray(lo, hi);
+        values = s.values.subarray(lo, hi);
+      } else {
+        timestampsMs = new Float64Array(kept);
+        values = new Float64Array(kept);
+        let k = 0;
+        for (let i = lo; i < hi; i++) {
+          if (s.stale && s.stale[i] === 1) continue;
+          timestampsMs[k] = ts[i]!;
+          values[k++] = s.values[i]!;
+        }
       }
-      this.account(keepTs.length);
-      if (keepTs.length > 0) {
-        series.push({ labels: s.labels, timestampsMs: Float64Array.from(keepTs), values: Float64Array.from(keepVs) });
-      }
+      series.push({ labels: s.labels, timestampsMs, values });
     }
     return { kind: 'matrix', series, rangeMs: ms.rangeMs, endsMs };
   }
@@ -387,18 +408,26 @@ export class Evaluator {
         await this.pause();
         const result = newStepSeries(rename(s.labels), n);
         let any = false;
+        // Window ends usually ascend: then both bounds move forward from where they were.
+        let lo = 0;
+        let hi = 0;
+        let prevEnd = Number.NEGATIVE_INFINITY;
         for (let i = 0; i < n; i++) {
           const end = matrix.endsMs[i]!;
           const startMs = end - matrix.rangeMs;
+          if (end < prevEnd) lo = hi = 0;
+          prevEnd = end;
+          lo = upperBound(s.timestampsMs, startMs, lo);
+          hi = upperBound(s.timestampsMs, end, Math.max(lo, hi));
           const w: Window = {
             timestampsMs: s.timestampsMs,
             values: s.values,
-            lo: upperBound(s.timestampsMs, startMs),
-            hi: upperBound(s.timestampsMs, end),
+            lo,
+            hi,
             startMs,
             endMs: end,
             evalMs: times[i]!,
-            params: params.map((p) => p[i]!),
+            params: params.length === 0 ? NO_PARAMS : params.map((p) => p[i]!),
           };
           const v = rangeFn(w);
           if (v !== undefined) {
