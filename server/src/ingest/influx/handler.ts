@@ -1,4 +1,4 @@
-import type { SeriesSamples } from '@vigil/storage';
+import type { Label, SeriesSamples } from '@vigil/storage';
 import type { Context } from 'hono';
 import { limitsFor } from '../../config/config.js';
 import { HttpError, badData } from '../../errors.js';
@@ -6,7 +6,7 @@ import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
 import { IngestProblems } from '../problems.js';
 import { readBodyLimited } from '../read-body.js';
-import { checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
+import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { type InfluxPrecision, parseLineProtocol, parsePrecision } from './line-protocol.js';
 import { influxPointsToSeries } from './to-series.js';
 
@@ -17,6 +17,22 @@ export const INFLUX_COMPAT_VERSION = '1.8.10';
  * Parses, converts and stores one line-protocol body. Lines that do not parse and series that
  * fail validation are listed in a 400 (`unable to parse '<line>': <why>`) after the rest is stored.
  */
+/**
+ * Label sets by raw measurement, tags and field, and their validation by label set, so a series
+ * seen before is neither rebuilt nor re-checked. One pair per ingest context: the shapes carry the
+ * store's series references, which belong to that context's storage.
+ */
+const caches = new WeakMap<IngestContext, { labels: Map<string, Label[]>; shapes: WeakMap<Label[], LabelShape> }>();
+
+function cachesOf(ctx: IngestContext): { labels: Map<string, Label[]>; shapes: WeakMap<Label[], LabelShape> } {
+  let c = caches.get(ctx);
+  if (!c) {
+    c = { labels: new Map(), shapes: new WeakMap() };
+    caches.set(ctx, c);
+  }
+  return c;
+}
+
 async function writeLineProtocol(ctx: IngestContext, c: Context, precision: InfluxPrecision): Promise<Response> {
   const { tenant } = ctx.begin(c);
   const cfg = ctx.config;
@@ -28,7 +44,8 @@ async function writeLineProtocol(ctx: IngestContext, c: Context, precision: Infl
   const text = decodeContentEncoding(body, encoding, cfg.maxDecompressedBytes).toString('utf8');
   const { points, errors } = parseLineProtocol(text);
   const now = ctx.now();
-  const { series, stringFields } = influxPointsToSeries(points, precision, now);
+  const cache = cachesOf(ctx);
+  const { series, stringFields } = influxPointsToSeries(points, precision, now, cache.labels);
   const limits = limitsFor(cfg, tenant);
   let samples = 0;
   for (const s of series) samples += s.values.length;
@@ -43,7 +60,11 @@ async function writeLineProtocol(ctx: IngestContext, c: Context, precision: Infl
   const maxTs = now + limits.creationGracePeriodMs;
   const batch: SeriesSamples[] = [];
   for (const s of series) {
-    const shape = checkLabelShape([...s.labels]);
+    let shape = cache.shapes.get(s.labels as Label[]);
+    if (!shape) {
+      shape = checkLabelShape([...s.labels]);
+      cache.shapes.set(s.labels as Label[], shape);
+    }
     const invalid = shape.error ?? checkLabelLimits(shape, limits);
     if (invalid) {
       problems.add('invalid_labels', s.values.length, `series ${formatLabels(s.labels)}: ${invalid}`);
@@ -56,7 +77,7 @@ async function writeLineProtocol(ctx: IngestContext, c: Context, precision: Infl
       else if (t > maxTs) problems.add('sample_too_new', 1, `series ${formatLabels(s.labels)}: timestamp ${new Date(t).toISOString()} is too far in the future (check the precision parameter)`);
       else keep.push(i);
     }
-    if (keep.length === s.values.length) batch.push(s);
+    if (keep.length === s.values.length) batch.push({ ...s, ref: shape.ref });
     else if (keep.length > 0) batch.push({ labels: s.labels, timestampsMs: keep.map((i) => s.timestampsMs[i]!), values: keep.map((i) => s.values[i]!) });
   }
   const result = await ctx.append(tenant, batch, limits);

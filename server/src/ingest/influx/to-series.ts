@@ -8,6 +8,9 @@ export interface InfluxSeries {
   stringFields: number;
 }
 
+/** Label sets remembered by {@link influxPointsToSeries}' cache; it is cleared when full. */
+export const MAX_CACHED_LABEL_SETS = 200_000;
+
 /** `measurement` or `field` as a metric-name part: characters outside `[a-zA-Z0-9_:]` → `_`. */
 export function metricNamePart(s: string): string {
   return s.replace(/[^a-zA-Z0-9_:]/g, '_');
@@ -24,27 +27,40 @@ export function tagLabelName(key: string): string {
  * per numeric field named `<measurement>_<field>`, tags as labels (empty values dropped), booleans
  * as 1/0, string fields dropped and counted. Points without a timestamp get `nowMs`.
  */
-export function influxPointsToSeries(points: readonly InfluxPoint[], precision: InfluxPrecision, nowMs: number): InfluxSeries {
-  const bySeries = new Map<string, { labels: Label[]; ts: number[]; vals: number[] }>();
+export function influxPointsToSeries(
+  points: readonly InfluxPoint[],
+  precision: InfluxPrecision,
+  nowMs: number,
+  cache: Map<string, Label[]> = new Map(),
+): InfluxSeries {
+  const bySeries = new Map<Label[], { labels: Label[]; ts: number[]; vals: number[] }>();
   let stringFields = 0;
   for (const p of points) {
     const ts = p.timestamp === undefined ? nowMs : timestampToMs(p.timestamp, precision);
-    const tagLabels: Label[] = p.tags.map(([k, v]) => ({ name: tagLabelName(k), value: v }));
-    const measurement = metricNamePart(p.measurement);
+    // The same measurement, tags and field recur on every line of a client's batch and across
+    // batches: their canonical label set is built once and looked up by this raw key after that.
+    let pointKey = p.measurement;
+    for (const [k, v] of p.tags) pointKey += `\u0000${k}\u0001${v}`;
+    let tagLabels: Label[] | undefined;
     for (const f of p.fields) {
       if (f.kind === 'string') {
         stringFields++;
         continue;
       }
-      let name = `${measurement}_${metricNamePart(f.key)}`;
-      if (/^[0-9]/.test(name)) name = `_${name}`;
-      const labels = canonicalLabels([{ name: '__name__', value: name }, ...tagLabels]);
-      let key = '';
-      for (const l of labels) key += `${l.name}\u0000${l.value}\u0001`;
-      let s = bySeries.get(key);
+      const cacheKey = `${pointKey}\u0002${f.key}`;
+      let labels = cache.get(cacheKey);
+      if (!labels) {
+        tagLabels ??= p.tags.map(([k, v]) => ({ name: tagLabelName(k), value: v }));
+        let name = `${metricNamePart(p.measurement)}_${metricNamePart(f.key)}`;
+        if (/^[0-9]/.test(name)) name = `_${name}`;
+        labels = canonicalLabels([{ name: '__name__', value: name }, ...tagLabels]);
+        if (cache.size >= MAX_CACHED_LABEL_SETS) cache.clear();
+        cache.set(cacheKey, labels);
+      }
+      let s = bySeries.get(labels);
       if (!s) {
         s = { labels, ts: [], vals: [] };
-        bySeries.set(key, s);
+        bySeries.set(labels, s);
       }
       s.ts.push(ts);
       s.vals.push(f.kind === 'bool' ? (f.value ? 1 : 0) : f.value);
