@@ -1,6 +1,7 @@
 import { compressSync } from 'snappy';
 import type { EncodedRequest, EncodedWorkload } from './payloads.js';
 import type { LogWorkload } from './logs-workload.js';
+import { varintSize, writeVarint } from './varint.js';
 
 /**
  * Pre-encodes the logs workload as Loki push requests (`POST /loki/api/v1/push`), one queue per
@@ -172,22 +173,4 @@ function encodePushJson(w: LogWorkload, byStream: Map<number, number[]>): Buffer
     parts.push(`{"stream":${JSON.stringify({ app, host, level })},"values":[${values.join(',')}]}`);
   }
   return Buffer.from(`{"streams":[${parts.join(',')}]}`, 'utf8');
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
 }

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { type EncodedWorkload, type EncodeOptions, encodeWorkload, encodeWorkloadWith, type RequestChunk } from './payloads.js';
 import { REMOTE_WRITE_HEADERS } from './sender.js';
 import { CPU_METRIC_NAMES, HOST_TAG_NAMES, type Workload } from './workload.js';
+import { varintSize, writeVarint } from './varint.js';
 
 /**
  * The metrics workload in other ingest protocols than remote_write (issue 6's "Performance"): the
@@ -200,24 +201,6 @@ function lengthDelimited(field: number, payload: Buffer): Buffer {
   header[0] = tag(field, LEN);
   writeVarint(header, 1, payload.length);
   return Buffer.concat([header, payload]);
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
 }
 
 /** `ExportMetricsServiceResponse.partial_success.rejected_data_points` (0 when absent). */

@@ -1,4 +1,5 @@
 import type { Label } from './workload.js';
+import { varintSize, writeVarint } from './varint.js';
 
 /**
  * A hand-written protobuf encoder for Prometheus remote_write 1.0 `WriteRequest` messages
@@ -116,26 +117,4 @@ export function encodeWriteRequest(series: readonly EncodableSeries[], scratch?:
 
 function sampleMessageSize(timestampMs: number): number {
   return 1 + 8 + 1 + varintSize(timestampMs);
-}
-
-/** Size of a non-negative integer (up to 2^53) as a protobuf varint. */
-function varintSize(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`varint: ${n} is not a non-negative safe integer`);
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-/** Writes a non-negative integer (up to 2^53) as a varint; returns the position after it. */
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
-  // Division instead of bit shifts: JavaScript shifts truncate to 32 bits, timestamps need 41.
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
 }
