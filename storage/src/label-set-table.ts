@@ -24,7 +24,9 @@ export class LabelSetTable {
     for (const [id, tenant, labelsJson] of rows.getRows()) {
       const labels = (JSON.parse(String(labelsJson)) as Array<[string, string]>).map(([name, value]) => ({ name, value }));
       const nid = Number(id);
-      byId.set(nid, this.index(String(tenant)).add(seriesKey(labels), nid, labels));
+      const set = this.index(String(tenant)).add(seriesKey(labels), nid, labels);
+      set.persisted = true;
+      byId.set(nid, set);
       if (nid >= this.nextId) this.nextId = nid + 1;
     }
     return byId;
@@ -45,16 +47,23 @@ export class LabelSetTable {
     return this.indexes.get(tenant);
   }
 
-  /** Adds a new label set to the tenant's index with a fresh id (durable only after {@link persist}). */
+  /** Adds a new label set to the tenant's index with a fresh id (durable only once {@link persist}ed and committed). */
   create(tenant: string, key: string, labels: readonly Label[]): IndexedSeries {
     return this.index(tenant).add(key, this.nextId++, labels.slice());
   }
 
-  /** Appends rows for newly created label sets, inside the caller's transaction. */
-  async persist(conn: DuckDBConnection, tenant: string, created: readonly IndexedSeries[], nowMs: number): Promise<void> {
-    if (created.length === 0) return;
+  /**
+   * Appends the rows of those `sets` that are not durable yet and not already being written by
+   * this write group, inside the caller's transaction. A set whose earlier commit failed is
+   * written again by the next commit that uses it, so samples are never committed for an id
+   * without its row. Call {@link markPersisted} once the transaction committed.
+   */
+  async persist(conn: DuckDBConnection, tenant: string, sets: readonly IndexedSeries[], nowMs: number, groupId: number): Promise<void> {
+    const pending = sets.filter((s) => !s.persisted && s.persistingGroup !== groupId);
+    if (pending.length === 0) return;
+    for (const s of pending) s.persistingGroup = groupId;
     const app = await conn.createAppender(this.table);
-    for (const s of created) {
+    for (const s of pending) {
       app.appendUInteger(s.id);
       app.appendVarchar(tenant);
       app.appendVarchar(JSON.stringify(s.labels.map((l) => [l.name, l.value])));
@@ -65,7 +74,12 @@ export class LabelSetTable {
     app.closeSync();
   }
 
-  /** Removes label sets from the index (after a failed commit, or when retention emptied them). */
+  /** Records that the rows written by {@link persist} for `sets` are committed. */
+  markPersisted(sets: readonly IndexedSeries[]): void {
+    for (const s of sets) s.persisted = true;
+  }
+
+  /** Removes label sets from the index (when retention emptied them). */
   forget(tenant: string, sets: readonly IndexedSeries[]): void {
     const idx = this.indexes.get(tenant);
     if (!idx) return;

@@ -183,6 +183,18 @@ describe('LogStore', () => {
     expect(logs.labelValues('t', 'level')).toEqual(['info']);
   });
 
+  it('writes the row of a stream whose first commit failed with the next commit that uses it', async () => {
+    db.writes.failNextCommit(new Error('disk full'));
+    const failing = logs.append('t', [{ labels: objectToLabels({ app: 'api' }), entries: [{ tsNs: sec(1), line: 'lost' }] }]);
+    const next = logs.append('t', [{ labels: objectToLabels({ app: 'api' }), entries: [{ tsNs: sec(2), line: 'kept' }] }]);
+    await expect(failing).rejects.toThrow(/disk full/);
+    await next;
+    await db.close();
+    db = await Database.open({ dataDir: dir });
+    logs = await LogStore.open(db);
+    expect((await read()).entries.map((e) => e.line)).toEqual(['kept']);
+  });
+
   it('keeps streams and entries across a reopen', async () => {
     await logs.append('t', [{ labels: objectToLabels({ app: 'api' }), entries: [{ tsNs: sec(3), line: 'kept' }] }]);
     await db.close();

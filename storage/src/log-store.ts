@@ -241,11 +241,13 @@ export class LogStore {
     result.streamsCreated = newStreams.length;
     if (ids.length === 0) return Promise.resolve(result);
     const nowMs = this.now();
+    // Every stream this append touches: one created by an append whose commit failed has no row yet.
+    const referenced = touched.map((t) => t.s);
     return new Promise((resolve, reject) => {
       let headIndex = 0;
       this.db.writes.submit({
-        write: async (conn) => {
-          await this.sets.persist(conn, tenant, newStreams, nowMs);
+        write: async (conn, groupId) => {
+          await this.sets.persist(conn, tenant, referenced, nowMs, groupId);
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
@@ -263,6 +265,7 @@ export class LogStore {
           return ids.length;
         },
         committed: () => {
+          this.sets.markPersisted(referenced);
           this.head.committed(headIndex, ids.length);
           for (const t of touched) {
             if (t.minMs < t.s.minTs) t.s.minTs = t.minMs;
@@ -273,7 +276,7 @@ export class LogStore {
           this.head.compactIfDue();
         },
         failed: (err) => {
-          this.sets.forget(tenant, newStreams);
+          // The streams stay indexed but unpersisted; the next commit using them writes their rows.
           reject(new StorageError('storage_unavailable', `could not persist log entries: ${(err as Error).message}`, { cause: err }));
         },
       });

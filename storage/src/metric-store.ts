@@ -276,11 +276,14 @@ export class MetricStore {
     }
     result.seriesCreated = newSeries.length;
     if (rows.length === 0 && newSeries.length === 0) return Promise.resolve(result);
+    // Every series this append touches, not only the ones it created: a series created by an
+    // earlier append whose commit failed has no row yet, and this commit must write it.
+    const referenced = touched.map((t) => t.s);
     return new Promise<AppendResult>((resolve, reject) => {
       let headIndex = 0;
       this.db.writes.submit({
-        write: async (conn) => {
-          await this.sets.persist(conn, tenant, newSeries, now);
+        write: async (conn, groupId) => {
+          await this.sets.persist(conn, tenant, referenced, now, groupId);
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
@@ -290,6 +293,7 @@ export class MetricStore {
           return rows.length;
         },
         committed: () => {
+          this.sets.markPersisted(referenced);
           this.head.committed(headIndex, rows.length);
           for (const t of touched) {
             if (t.minTs < t.s.minTs) t.s.minTs = t.minTs;
@@ -299,8 +303,8 @@ export class MetricStore {
           this.head.compactIfDue();
         },
         failed: (err) => {
-          this.sets.forget(tenant, newSeries);
-          for (const n of newSeries) this.lastAppendMs.delete(n.id);
+          // The series stay indexed (a request queued behind this one may already use their ids)
+          // but unpersisted: the next commit that carries their samples writes their rows.
           reject(
             new StorageError('storage_unavailable', `could not persist samples: ${(err as Error).message}`, {
               cause: err,

@@ -10,6 +10,13 @@ export interface IndexedSeries {
   maxTs: number;
   /** Set once the series is removed from the index; cached references must then be dropped. */
   dead?: boolean;
+  /**
+   * True once the series' row is committed in its table. A series is indexed before that (so
+   * concurrent appends share its id); whichever commit first carries samples of it writes the row.
+   */
+  persisted?: boolean;
+  /** The write group that is writing the row right now (so one group writes it once). */
+  persistingGroup?: number;
 }
 
 /**
@@ -85,7 +92,8 @@ export class TenantSeriesIndex {
     const candidates = this.candidates(compiled);
     const out: IndexedSeries[] = [];
     for (const s of candidates) {
-      if (s.maxTs < startMs || s.minTs > endMs) continue;
+      // A series with no committed sample yet (its first commit is running or failed) is not listed.
+      if (s.maxTs === -Infinity || s.maxTs < startMs || s.minTs > endMs) continue;
       if (compiled.every((m) => m.matches(labelValue(s.labels, m.name)))) out.push(s);
     }
     return out;

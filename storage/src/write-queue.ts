@@ -2,8 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 
 /** One unit of work for the {@link WriteQueue}: appends rows inside the group's transaction. */
 export interface WriteJob {
-  /** Appends this job's rows on `conn`, inside the open transaction. */
-  write(conn: DuckDBConnection): Promise<number>;
+  /** Appends this job's rows on `conn`, inside the open transaction of write group `groupId`. */
+  write(conn: DuckDBConnection, groupId: number): Promise<number>;
   /** Called after the group's commit succeeded. */
   committed(): void;
   /** Called when the group's transaction failed; nothing of it was stored. */
@@ -23,6 +23,8 @@ export class WriteQueue {
   private queue: WriteJob[] = [];
   private running = false;
   private pendingBetween: Array<() => void> = [];
+  private groups = 0;
+  private failNext: Error | undefined;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -47,6 +49,11 @@ export class WriteQueue {
       return;
     }
     this.pendingBetween.push(fn);
+  }
+
+  /** Makes the next group's commit fail with `err` after its rows were written (tests of failure paths). */
+  failNextCommit(err: Error): void {
+    this.failNext = err;
   }
 
   /** Resolves once every queued job has committed or failed. */
@@ -76,10 +83,16 @@ export class WriteQueue {
 
   private async commit(group: WriteJob[]): Promise<void> {
     const started = performance.now();
+    const groupId = ++this.groups;
     let rows = 0;
     try {
       await this.conn.run('BEGIN TRANSACTION');
-      for (const job of group) rows += await job.write(this.conn);
+      for (const job of group) rows += await job.write(this.conn, groupId);
+      if (this.failNext) {
+        const err = this.failNext;
+        this.failNext = undefined;
+        throw err;
+      }
       await this.conn.run('COMMIT');
     } catch (err) {
       await this.conn.run('ROLLBACK').catch(() => undefined);
