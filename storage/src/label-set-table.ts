@@ -59,9 +59,15 @@ export class LabelSetTable {
    * without its row. Call {@link markPersisted} once the transaction committed.
    */
   async persist(conn: DuckDBConnection, tenant: string, sets: readonly IndexedSeries[], nowMs: number, groupId: number): Promise<void> {
-    const pending = sets.filter((s) => !s.persisted && s.persistingGroup !== groupId);
+    // A set can be listed more than once (a request may carry the same stream or series twice):
+    // marking it while collecting writes each row once.
+    const pending: IndexedSeries[] = [];
+    for (const s of sets) {
+      if (s.persisted || s.persistingGroup === groupId) continue;
+      s.persistingGroup = groupId;
+      pending.push(s);
+    }
     if (pending.length === 0) return;
-    for (const s of pending) s.persistingGroup = groupId;
     const app = await conn.createAppender(this.table);
     for (const s of pending) {
       app.appendUInteger(s.id);

@@ -183,6 +183,15 @@ describe('LogStore', () => {
     expect(logs.labelValues('t', 'level')).toEqual(['info']);
   });
 
+  it('stores a push that lists the same new stream several times (as pino-loki does)', async () => {
+    const labels = objectToLabels({ app: 'api' });
+    await logs.append('t', [
+      { labels, entries: [{ tsNs: sec(1), line: 'one' }] },
+      { labels, entries: [{ tsNs: sec(2), line: 'two' }] },
+    ]);
+    expect((await read({ direction: 'forward' })).entries.map((e) => e.line)).toEqual(['one', 'two']);
+  });
+
   it('writes the row of a stream whose first commit failed with the next commit that uses it', async () => {
     db.writes.failNextCommit(new Error('disk full'));
     const failing = logs.append('t', [{ labels: objectToLabels({ app: 'api' }), entries: [{ tsNs: sec(1), line: 'lost' }] }]);

@@ -172,6 +172,16 @@ describe('MetricStore', () => {
     expect(store.labelValues('t', '__name__')).toEqual(['a', 'b']);
   });
 
+  it('stores a request that lists the same new series twice', async () => {
+    const l = L({ __name__: 'twice' });
+    await store.append('t', [
+      { labels: l, timestampsMs: [1], values: [1] },
+      { labels: l, timestampsMs: [2], values: [2] },
+    ]);
+    const [d] = await store.readSamples(store.selectSeries('t', []), 0, 10);
+    expect([...d!.values]).toEqual([1, 2]);
+  });
+
   it('never acknowledges samples of a series whose row a failed commit did not write', async () => {
     const l = L({ __name__: 'after_failure', a: 'b' });
     db.writes.failNextCommit(new Error('disk full'));
