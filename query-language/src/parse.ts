@@ -1,4 +1,4 @@
-import type { IToken } from 'chevrotain';
+import type { IRecognitionException, IToken } from 'chevrotain';
 import type { Expr, Pos } from './ast/ast.js';
 import { AstBuilder } from './ast/build-ast.js';
 import { checkExpr } from './check/check.js';
@@ -35,46 +35,67 @@ const encoder = new TextEncoder();
  * Callers must not evaluate `expr` unless `errors` is empty.
  */
 export function parseQuery(text: string): ParseResult {
+  return guardedParse(text, () => {
+    const front = lexAndParse<QueryCstNode>(text, promqlLexer, promqlParser);
+    if ('problem' in front) return { expr: null, errors: [front.problem] };
+    return buildPromql(text, front.cst);
+  });
+}
+
+/**
+ * Runs a parse so that it never throws: a stack overflow on pathological input (say, thousands of
+ * chained unary minus signs) or any other exception comes back as one problem. Shared by the
+ * PromQL and LogQL facades.
+ */
+export function guardedParse<E>(text: string, run: () => { expr: E | null; errors: ParseProblem[] }): {
+  expr: E | null;
+  errors: ParseProblem[];
+} {
   try {
-    return parseUnguarded(text);
+    return run();
   } catch (err) {
-    // A stack overflow on pathological input (say, thousands of chained unary minus signs) must
-    // come back as a problem, never as an exception.
     const detail = err instanceof RangeError ? 'query too complex' : `unexpected error: ${String(err)}`;
     return { expr: null, errors: [makeProblem(text, { start: 0, end: 0 }, detail)] };
   }
 }
 
-function parseUnguarded(text: string): ParseResult {
+/**
+ * The front half both grammars share: the length limit, lexing, and the first lexical or syntax
+ * problem (whichever comes first in the text, as Prometheus' lazy lexer reports it), else the CST.
+ */
+export function lexAndParse<C>(
+  text: string,
+  lexer: { tokenize(text: string): { tokens: IToken[]; errors: Array<{ offset: number }> } },
+  parser: { input: IToken[]; errors: IRecognitionException[]; query(): unknown },
+): { cst: C } | { problem: ParseProblem } {
   const bytes = encoder.encode(text).length;
   if (bytes > MAX_QUERY_BYTES) {
-    return {
-      expr: null,
-      errors: [
-        makeProblem(text, { start: 0, end: 0 }, `query too long: ${bytes} bytes exceeds the limit of ${MAX_QUERY_BYTES} bytes`),
-      ],
-    };
+    const detail = `query too long: ${bytes} bytes exceeds the limit of ${MAX_QUERY_BYTES} bytes`;
+    return { problem: makeProblem(text, { start: 0, end: 0 }, detail) };
   }
-  const lexed = promqlLexer.tokenize(text);
+  const lexed = lexer.tokenize(text);
   if (lexed.tokens.length === 0 && lexed.errors.length === 0) {
-    return { expr: null, errors: [makeProblem(text, { start: 0, end: 0 }, 'no expression found in input')] };
+    return { problem: makeProblem(text, { start: 0, end: 0 }, 'no expression found in input') };
   }
   const lexProblem = findLexicalProblem(text, lexed.tokens, lexed.errors.map((e) => e.offset));
   if (lexProblem?.detail.startsWith('expression nested too deeply')) {
-    return { expr: null, errors: [makeProblem(text, lexProblem.pos, lexProblem.detail)] };
+    return { problem: makeProblem(text, lexProblem.pos, lexProblem.detail) };
   }
-  promqlParser.input = lexed.tokens;
-  const cst = promqlParser.query() as QueryCstNode | undefined;
-  const syntaxError = promqlParser.errors[0];
+  parser.input = lexed.tokens;
+  const cst = parser.query() as C | undefined;
+  const syntaxError = parser.errors[0];
   const found = syntaxError ? describeParserError(syntaxError, text) : undefined;
-  // Prometheus lexes lazily, so whichever problem comes first in the text is the one reported.
   if (lexProblem && (!found || found.pos.start >= lexProblem.pos.start)) {
-    return { expr: null, errors: [makeProblem(text, lexProblem.pos, lexProblem.detail)] };
+    return { problem: makeProblem(text, lexProblem.pos, lexProblem.detail) };
   }
   if (found || !cst) {
     const problem = found ?? { pos: { start: 0, end: 0 }, detail: 'unexpected error' };
-    return { expr: null, errors: [makeProblem(text, problem.pos, problem.detail)] };
+    return { problem: makeProblem(text, problem.pos, problem.detail) };
   }
+  return { cst };
+}
+
+function buildPromql(text: string, cst: QueryCstNode): ParseResult {
   const builder = new AstBuilder();
   const expr = builder.build(cst);
   if (builder.problems.length > 0) {
@@ -103,7 +124,7 @@ export function parseQueryOrThrow(text: string): Expr {
  * Finds the first lexical problem the way Prometheus' lexer reports it: characters no token
  * matches, unterminated strings, unbalanced parentheses, brackets and braces.
  */
-export function findLexicalProblem(text: string, tokens: IToken[], errorOffsets: number[]): { pos: Pos; detail: string } | undefined {
+function findLexicalProblem(text: string, tokens: IToken[], errorOffsets: number[]): { pos: Pos; detail: string } | undefined {
   const firstErrorOffset = errorOffsets.length > 0 ? Math.min(...errorOffsets) : Number.POSITIVE_INFINITY;
   let parenDepth = 0;
   let braceOpen = false;

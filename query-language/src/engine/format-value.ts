@@ -1,3 +1,12 @@
+/** `NaN`, `+Inf`, `-Inf`, `-0` as Prometheus prints them, else JavaScript's shortest round-trip text. */
+function specialOrShortest(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  if (Object.is(v, -0)) return '-0';
+  return String(v);
+}
+
 /**
  * Formats a sample value exactly as Prometheus writes it in query JSON (`jsonutil.MarshalFloat`):
  * `+Inf`, `-Inf`, `NaN`; exponent notation when |v| < 1e-6 or |v| ≥ 1e21, with the exponent padded
@@ -5,11 +14,7 @@
  * (`0.000001`, `123456789012345680`, `100000000000000000000`).
  */
 export function formatPromValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Number.POSITIVE_INFINITY) return '+Inf';
-  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
-  if (Object.is(v, -0)) return '-0';
-  const text = String(v);
+  const text = specialOrShortest(v);
   const e = text.indexOf('e');
   if (e < 0) return text;
   const sign = text[e + 1]!;
@@ -23,11 +28,7 @@ export function formatPromValue(v: number): string {
  * (`1e21` → `1000000000000000000000`, `5e-324` → `0.000…0005`), and `+Inf`, `-Inf`, `NaN`.
  */
 export function formatPromScalar(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Number.POSITIVE_INFINITY) return '+Inf';
-  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
-  if (Object.is(v, -0)) return '-0';
-  const text = String(v);
+  const text = specialOrShortest(v);
   const e = text.indexOf('e');
   if (e < 0) return text;
   const sign = v < 0 ? '-' : '';

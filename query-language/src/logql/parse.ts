@@ -1,6 +1,5 @@
 import { makeProblem, type ParseProblem, QueryError } from '../errors.js';
-import { findLexicalProblem, MAX_QUERY_BYTES } from '../parse.js';
-import { describeParserError } from '../parser/error-messages.js';
+import { guardedParse, lexAndParse } from '../parse.js';
 import type { LogqlExpr } from './ast/ast.js';
 import { LogqlAstBuilder } from './ast/build-ast.js';
 import { logqlLexer } from './lexer/lexer.js';
@@ -14,8 +13,6 @@ export interface LogqlParseResult {
   errors: ParseProblem[];
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Parses and checks a LogQL query. Never throws: lexical and syntax errors (the first one, as
  * Prometheus and Loki report) and every semantic problem (bad regular expressions, templates,
@@ -26,39 +23,14 @@ const encoder = new TextEncoder();
  * @example parseLogQL('sum by (level) (count_over_time({app="web"} | json [5m]))')
  */
 export function parseLogQL(text: string): LogqlParseResult {
-  try {
-    return parseUnguarded(text);
-  } catch (err) {
-    const detail = err instanceof RangeError ? 'query too complex' : `unexpected error: ${String(err)}`;
-    return { expr: null, errors: [makeProblem(text, { start: 0, end: 0 }, detail)] };
-  }
+  return guardedParse(text, () => {
+    const front = lexAndParse<QueryCstNode>(text, logqlLexer, logqlParser);
+    if ('problem' in front) return { expr: null, errors: [front.problem] };
+    return buildLogql(text, front.cst);
+  });
 }
 
-function parseUnguarded(text: string): LogqlParseResult {
-  const bytes = encoder.encode(text).length;
-  if (bytes > MAX_QUERY_BYTES) {
-    const detail = `query too long: ${bytes} bytes exceeds the limit of ${MAX_QUERY_BYTES} bytes`;
-    return { expr: null, errors: [makeProblem(text, { start: 0, end: 0 }, detail)] };
-  }
-  const lexed = logqlLexer.tokenize(text);
-  if (lexed.tokens.length === 0 && lexed.errors.length === 0) {
-    return { expr: null, errors: [makeProblem(text, { start: 0, end: 0 }, 'no expression found in input')] };
-  }
-  const lexProblem = findLexicalProblem(text, lexed.tokens, lexed.errors.map((e) => e.offset));
-  if (lexProblem?.detail.startsWith('expression nested too deeply')) {
-    return { expr: null, errors: [makeProblem(text, lexProblem.pos, lexProblem.detail)] };
-  }
-  logqlParser.input = lexed.tokens;
-  const cst = logqlParser.query() as unknown as QueryCstNode | undefined;
-  const syntaxError = logqlParser.errors[0];
-  const found = syntaxError ? describeParserError(syntaxError, text) : undefined;
-  if (lexProblem && (!found || found.pos.start >= lexProblem.pos.start)) {
-    return { expr: null, errors: [makeProblem(text, lexProblem.pos, lexProblem.detail)] };
-  }
-  if (found || !cst) {
-    const problem = found ?? { pos: { start: 0, end: 0 }, detail: 'unexpected error' };
-    return { expr: null, errors: [makeProblem(text, problem.pos, problem.detail)] };
-  }
+function buildLogql(text: string, cst: QueryCstNode): LogqlParseResult {
   const builder = new LogqlAstBuilder();
   const expr = builder.build(cst);
   const problems = [...builder.problems].sort((a, b) => a.pos.start - b.pos.start);
