@@ -122,5 +122,5 @@ export { LogqlGrammar, LogqlParser, logqlParser } from './logql/parser/parser.js
 export { ERROR_DETAILS_LABEL, ERROR_LABEL, LabelsBuilder, PipelineErrors } from './logql/pipeline/labels-builder.js';
 export { type CompiledPipeline, compilePipeline } from './logql/pipeline/pipeline.js';
 export { compileStage, type Stage } from './logql/pipeline/stages.js';
-export { type CompiledTemplate, compileTemplate, type TemplateContext, TemplateError } from './logql/template/template.js';
-export { goSprintf, TEMPLATE_FUNCTIONS, type TemplateFunction, type TemplateValue } from './logql/template/template-functions.js';
+export { type CompiledTemplate, compileTemplate, type TemplateContext, TemplateError, type TemplateOptions } from './logql/template/template.js';
+export { goSprintf, TEMPLATE_FUNCTIONS, type TemplateFunction, type TemplateValue, TimeValue, toText } from './logql/template/template-functions.js';

@@ -99,6 +99,19 @@ function regex(source: string): RE2JS {
   return re;
 }
 
+/** Go's `%.<p>g`: `p` significant digits, exponent form when the exponent is < -4 or ≥ p, no trailing zeros. */
+function formatGoG(v: number, precision: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const p = Math.max(1, precision);
+  const [mantissa = '', exp = '0'] = v.toExponential(p - 1).split('e');
+  const x = Number(exp);
+  const trim = (t: string) => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
+  if (x < -4 || x >= p) return `${trim(mantissa)}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
+  return trim(v.toFixed(Math.max(0, p - 1 - x)));
+}
+
 /** Go's `fmt.Sprintf` for the verbs templates use: `%s %v %d %f %e %g %q %x %X %t %%`, widths, `-`, `0`, precision. */
 export function goSprintf(format: string, args: TemplateValue[]): string {
   let out = '';
@@ -148,7 +161,7 @@ export function goSprintf(format: string, args: TemplateValue[]): string {
         text = typeof arg === 'number' ? arg.toExponential(precision === undefined ? 6 : Number(precision)).replace(/e([+-])(\d)$/, 'e$10$2') : `%!e(string=${toText(arg)})`;
         break;
       case 'g':
-        text = typeof arg === 'number' ? formatGoNumber(arg) : `%!g(string=${toText(arg)})`;
+        text = typeof arg === 'number' ? (precision === undefined ? formatGoNumber(arg) : formatGoG(arg, Number(precision))) : `%!g(string=${toText(arg)})`;
         break;
       case 'x':
       case 'X': {

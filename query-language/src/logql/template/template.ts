@@ -9,7 +9,7 @@
  * Templates are compiled once per query; `execute` never mutates its context and throws a
  * `TemplateError` on a runtime failure (the calling stage turns it into `__error__`).
  */
-import { TEMPLATE_FUNCTIONS, type TemplateValue, TimeValue, toText, truthy } from './template-functions.js';
+import { TEMPLATE_FUNCTIONS, type TemplateFunction, type TemplateValue, TimeValue, toText, truthy } from './template-functions.js';
 
 /** A template compile or execution error; `message` reads like Go's (`template: line:1: ...`). */
 export class TemplateError extends Error {
@@ -19,6 +19,11 @@ export class TemplateError extends Error {
 /** What a template reads: label values (undefined when absent), the current line and timestamp. */
 export interface TemplateContext {
   label(name: string): string | undefined;
+  /**
+   * The value of a variable path when the template was compiled with `variables`: `$labels.job`
+   * asks for `labels.job`, `$value` for `value`, `$` for ''. Undefined prints as "".
+   */
+  variable?(path: string): TemplateValue | undefined;
   line: string;
   tsNs: bigint;
 }
@@ -35,9 +40,10 @@ export interface CompiledTemplate {
 
 type Operand =
   | { kind: 'field'; name: string }
+  | { kind: 'variable'; path: string }
   | { kind: 'dot' }
   | { kind: 'literal'; value: TemplateValue }
-  | { kind: 'func'; name: string }
+  | { kind: 'func'; name: string; table?: ReadonlyMap<string, TemplateFunction> }
   | { kind: 'pipeline'; pipeline: Command[] };
 
 type Command = Operand[];
@@ -58,8 +64,17 @@ interface ActionToken {
  *
  * @example compileTemplate('{{ .method | ToUpper }} {{ .path }}').execute(ctx)
  */
-export function compileTemplate(source: string, name = 'line'): CompiledTemplate {
+/** Extensions for other template dialects (alert annotations use Prometheus' `$labels`, `humanize`, ...). */
+export interface TemplateOptions {
+  /** Extra functions, looked up before the LogQL ones. */
+  functions?: ReadonlyMap<string, TemplateFunction>;
+  /** Accept `$name.path` variables (resolved by `TemplateContext.variable`). @default false */
+  variables?: boolean;
+}
+
+export function compileTemplate(source: string, name = 'line', options: TemplateOptions = {}): CompiledTemplate {
   const parts = split(source, name);
+  const opts = options;
   const fields = new Set<string>();
   let at = 0;
   const parseList = (terminators: string[]): { nodes: Node[]; end: string } => {
@@ -80,7 +95,7 @@ export function compileTemplate(source: string, name = 'line'): CompiledTemplate
       }
       if (word === 'if') {
         const branches: Array<{ cond: Command[]; body: Node[] }> = [];
-        let cond = parsePipeline(body.slice(2), name, fields);
+        let cond = parsePipeline(body.slice(2), name, fields, opts);
         let otherwise: Node[] | null = null;
         for (;;) {
           const inner = parseList(['end', 'else']);
@@ -91,7 +106,7 @@ export function compileTemplate(source: string, name = 'line'): CompiledTemplate
           if (text === 'end') break;
           const elseIf = /^else\s+if\b/.exec(text);
           if (elseIf) {
-            cond = parsePipeline(text.slice(elseIf[0].length), name, fields);
+            cond = parsePipeline(text.slice(elseIf[0].length), name, fields, opts);
             continue;
           }
           if (text !== 'else') throw new TemplateError(`template: ${name}:1: unexpected ${JSON.stringify(text)} in if`);
@@ -107,7 +122,7 @@ export function compileTemplate(source: string, name = 'line'): CompiledTemplate
       if (word === 'range' || word === 'with' || word === 'define' || word === 'template' || word === 'block') {
         throw new TemplateError(`template: ${name}:1: {{${word}}} is not supported`);
       }
-      nodes.push({ kind: 'action', pipeline: parsePipeline(body, name, fields) });
+      nodes.push({ kind: 'action', pipeline: parsePipeline(body, name, fields, opts) });
     }
     if (terminators.length > 0) throw new TemplateError(`template: ${name}:1: unexpected EOF`);
     return { nodes, end: '' };
@@ -173,9 +188,9 @@ function findClose(source: string, from: number): number {
   return -1;
 }
 
-const TOKEN = /\s*(?:(\.[a-zA-Z_][a-zA-Z0-9_]*)|(\.)(?![a-zA-Z_])|("(?:[^"\\]|\\.)*")|(`[^`]*`)|([+-]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+))|([a-zA-Z_][a-zA-Z0-9_]*)|(\()|(\))|(\|)|(\$[a-zA-Z0-9_]*)|(\S))/y;
+const TOKEN = /\s*(?:(\.[a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)*)|(\.)(?![a-zA-Z_])|("(?:[^"\\]|\\.)*")|(`[^`]*`)|([+-]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+))|([a-zA-Z_][a-zA-Z0-9_]*)|(\()|(\))|(\|)|(\$[a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)*)|(\S))/y;
 
-function parsePipeline(text: string, name: string, fields: Set<string>): Command[] {
+function parsePipeline(text: string, name: string, fields: Set<string>, opts: TemplateOptions): Command[] {
   const tokens: Array<{ type: string; text: string }> = [];
   TOKEN.lastIndex = 0;
   while (TOKEN.lastIndex < text.length) {
@@ -195,7 +210,10 @@ function parsePipeline(text: string, name: string, fields: Set<string>): Command
     else if (lp) tokens.push({ type: '(', text: lp });
     else if (rp) tokens.push({ type: ')', text: rp });
     else if (pipe) tokens.push({ type: '|', text: pipe });
-    else if (variable) throw new TemplateError(`template: ${name}:1: variables are not supported: ${variable}`);
+    else if (variable) {
+      if (!opts.variables) throw new TemplateError(`template: ${name}:1: variables are not supported: ${variable}`);
+      tokens.push({ type: 'variable', text: variable.slice(1) });
+    }
     else if (other) throw new TemplateError(`template: ${name}:1: unexpected ${JSON.stringify(other)} in command`);
   }
   let pos = 0;
@@ -226,6 +244,9 @@ function parsePipeline(text: string, name: string, fields: Set<string>): Command
         case 'dot':
           current.push({ kind: 'dot' });
           break;
+        case 'variable':
+          current.push({ kind: 'variable', path: t.text });
+          break;
         case 'string':
           current.push({ kind: 'literal', value: unquoteGo(t.text, name) });
           break;
@@ -239,8 +260,8 @@ function parsePipeline(text: string, name: string, fields: Set<string>): Command
           if (t.text === 'true' || t.text === 'false') current.push({ kind: 'literal', value: t.text === 'true' });
           else if (t.text === 'nil') current.push({ kind: 'literal', value: null });
           else {
-            if (!TEMPLATE_FUNCTIONS.has(t.text)) throw new TemplateError(`template: ${name}:1: function "${t.text}" not defined`);
-            current.push({ kind: 'func', name: t.text });
+            if (!opts.functions?.has(t.text) && !TEMPLATE_FUNCTIONS.has(t.text)) throw new TemplateError(`template: ${name}:1: function "${t.text}" not defined`);
+            current.push({ kind: 'func', name: t.text, table: opts.functions?.has(t.text) ? opts.functions : undefined });
           }
           break;
       }
@@ -312,13 +333,15 @@ function evalOperand(op: Operand, ctx: TemplateContext, name: string): TemplateV
     case 'field':
       return ctx.label(op.name) ?? '';
     case 'dot':
-      return '';
+      return ctx.variable?.('') ?? '';
+    case 'variable':
+      return ctx.variable?.(op.path) ?? '';
     case 'literal':
       return op.value;
     case 'pipeline':
       return evalPipeline(op.pipeline, ctx, name);
     case 'func':
-      return callFunction(op.name, [], ctx, name);
+      return callFunction(op.name, [], ctx, name, op.table);
   }
 }
 
@@ -328,13 +351,15 @@ function evalCommand(cmd: Command, ctx: TemplateContext, name: string, piped: { 
   const args: TemplateValue[] = [];
   for (let i = 1; i < cmd.length; i++) args.push(evalOperand(cmd[i]!, ctx, name));
   if (piped) args.push(piped.value);
-  return callFunction(head.name, args, ctx, name);
+  return callFunction(head.name, args, ctx, name, head.table);
 }
 
-function callFunction(fn: string, args: TemplateValue[], ctx: TemplateContext, name: string): TemplateValue {
-  if (fn === '__line__') return ctx.line;
-  if (fn === '__timestamp__') return new TimeValue(ctx.tsNs);
-  const def = TEMPLATE_FUNCTIONS.get(fn)!;
+function callFunction(fn: string, args: TemplateValue[], ctx: TemplateContext, name: string, table?: ReadonlyMap<string, TemplateFunction>): TemplateValue {
+  const def = table?.get(fn) ?? TEMPLATE_FUNCTIONS.get(fn)!;
+  if (!table) {
+    if (fn === '__line__') return ctx.line;
+    if (fn === '__timestamp__') return new TimeValue(ctx.tsNs);
+  }
   if (args.length < def.minArgs || (def.maxArgs >= 0 && args.length > def.maxArgs)) {
     const want = def.maxArgs === def.minArgs ? `${def.minArgs}` : `at least ${def.minArgs}`;
     throw new TemplateError(`template: ${name}:1: wrong number of args for ${fn}: want ${want} got ${args.length}`);
