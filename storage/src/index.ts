@@ -1,6 +1,7 @@
 export { Database, type DatabaseOptions } from './database.js';
 export { SerialQueue } from './serial.js';
 export { DocumentStore, type StoredDocument } from './document-store.js';
+export { AlertingStore, type AlarmHistoryRow, type AlarmInstanceRow, type NotificationLogRow, type OutboxRow } from './alerting-store.js';
 export { HeadTable, type HeadTableOptions } from './head-table.js';
 export { type WriteJob, WriteQueue } from './write-queue.js';
 export { StorageError, type StorageErrorCode, isStorageError } from './errors.js';

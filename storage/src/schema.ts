@@ -62,6 +62,49 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, kind, id)
   );
   `,
+  `
+  CREATE TABLE alarm_instances (
+    tenant VARCHAR NOT NULL,
+    alarm VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    PRIMARY KEY (tenant, alarm, fingerprint)
+  );
+  CREATE TABLE alarm_history (tenant VARCHAR NOT NULL, alarm VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, ts BIGINT NOT NULL, body VARCHAR NOT NULL);
+  CREATE TABLE notification_log (
+    tenant VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    group_key VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    PRIMARY KEY (tenant, channel, group_key)
+  );
+  CREATE TABLE notification_outbox (
+    id VARCHAR PRIMARY KEY,
+    tenant VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    created_ms BIGINT NOT NULL,
+    next_attempt_ms BIGINT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error VARCHAR,
+    delivered_ms BIGINT,
+    body VARCHAR NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE scaling_state (
+    tenant VARCHAR NOT NULL,
+    grp VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    PRIMARY KEY (tenant, grp)
+  );
+  CREATE TABLE scaling_activities (
+    tenant VARCHAR NOT NULL,
+    grp VARCHAR NOT NULL,
+    ts BIGINT NOT NULL,
+    body VARCHAR NOT NULL
+  );
+  `,
 ];
 
 /** Brings the schema up to date inside one transaction per migration. */
