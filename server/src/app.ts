@@ -2,6 +2,12 @@ import { isQueryError } from '@vigil/query-language';
 import { isStorageError } from '@vigil/storage';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { alarmsApi } from './alerting/alarms-api.js';
+import { prometheusRulesApi } from './alerting/prometheus-api.js';
+import { channelsApi, notificationsApi, silencesApi } from './alerting/notifications.js';
+import { rulesImportApi } from './alerting/rules.js';
+import { scalingApi } from './alerting/scaling.js';
+import type { AlertingRuntime } from './alerting/runtime.js';
 import { keysApi, tenantsApi } from './api/admin-api.js';
 import { agentsApi } from './api/agents-api.js';
 import { lokiApi } from './api/loki-api.js';
@@ -36,6 +42,8 @@ export interface AppDeps {
   metrics?: ServerMetrics;
   /** The metric filter runner (undefined until storage is open). */
   metricFilters?: () => MetricFilterService | undefined;
+  /** Alarms and notifications (undefined until storage is open). */
+  alerting?: () => AlertingRuntime | undefined;
   /** The ingest context; pass one to share rate limits with ingest outside HTTP (syslog). */
   ingest?: IngestContext;
   log?: Logger;
@@ -144,6 +152,21 @@ export function createApp(deps: AppDeps) {
       now,
     }),
   );
+  const alerting = (): AlertingRuntime => {
+    const a = deps.alerting?.();
+    if (!a) throw new HttpError('unavailable', 'alerting is starting', { retryAfterSeconds: 5 });
+    return a;
+  };
+  app.route('/api/v1/alarms', alarmsApi({ service: () => alerting().alarms, store: () => storage().alerting, now }));
+  app.route('/api/v1/rules', rulesImportApi(() => alerting().rules));
+  app.route('/api/v1/channels', channelsApi(() => alerting().notifications));
+  app.route('/api/v1/silences', silencesApi(() => alerting().notifications, now));
+  app.route('/api/v1/notifications', notificationsApi(() => storage().alerting, now));
+  const scaling = scalingApi(() => alerting().scaling, now);
+  app.route('/api/v1/scaling-groups', scaling.groups);
+  app.route('/api/v1/scaling-policies', scaling.policies);
+  app.route('/api/v1/scaling', scaling.k8s);
+  app.route('/api/v1', prometheusRulesApi({ service: () => alerting().alarms, groups: (tenant) => alerting().ruleGroups(tenant) }));
   app.route('/api/v1/agents', agentsApi(storage, now));
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));

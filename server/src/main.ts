@@ -2,7 +2,8 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { AlertingStore, Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { type AlertingRuntime, createAlertingRuntime } from './alerting/runtime.js';
 import { attachLokiTail } from './api/loki-tail.js';
 import { createApp } from './app.js';
 import { IngestContext } from './ingest/ingest-context.js';
@@ -50,13 +51,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config, log } = opts;
   let handle: StorageHandle | undefined;
   let filters: MetricFilterService | undefined;
+  let alerting: AlertingRuntime | undefined;
   const metrics = new ServerMetrics({
     dbPath: () => handle?.db.path,
     headRows: () => handle?.metrics.headRowCount,
     series: () => handle?.metrics.totalSeries,
   });
   const ingest = new IngestContext(config, metrics, () => handle);
-  const app = createApp({ config, storage: () => handle, metrics, ingest, log, metricFilters: () => filters });
+  const app = createApp({ config, storage: () => handle, metrics, ingest, log, metricFilters: () => filters, alerting: () => alerting });
   const { host, port } = parseListen(config.listen);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
@@ -95,10 +97,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const docs = await DocumentStore.open(db);
   await resources.ensureTenant('default');
   await bootstrapRootKey(resources, config.dataDir, opts.rootKey, opts.out ?? process.stdout, log);
-  handle = { db, metrics: store, logs, resources, docs };
+  // The handle is published (and /-/ready turns 200) only once alerting has loaded its state too.
+  const storageHandle: StorageHandle = { db, metrics: store, logs, resources, docs, alerting: new AlertingStore(db) };
   filters = new MetricFilterService(docs, logs, store, compileLogQueryPipeline, log);
   ingest.observeLogs((tenant, batch) => filters?.observe(tenant, batch));
   log.info('storage ready', { series: store.totalSeries, headRows: store.headRowCount });
+  const runtime = createAlertingRuntime({ storage: storageHandle, config, log, now: Date.now, metrics });
+  await runtime.start();
+  alerting = runtime;
+  handle = storageHandle;
   let syslog: SyslogListeners | undefined;
   if (config.syslog.udpPort !== undefined || config.syslog.tcpPort !== undefined) {
     syslog = await startSyslogListeners(
@@ -135,6 +142,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         for (const t of timers) clearInterval(t);
         await closeGracefully(server, SHUTDOWN_DRAIN_MS);
         await syslog?.stop();
+        await alerting?.stop();
         await filters?.stop();
         await store.drainWrites();
         await logs.settled();
@@ -176,7 +184,7 @@ function closeGracefully(server: Server, drainMs: number): Promise<void> {
 
 /** Applies each tenant's retention (its override, else the config's) and the log stream rules once. */
 export async function runRetention(
-  handle: Pick<StorageHandle, 'metrics' | 'logs' | 'resources'>,
+  handle: Pick<StorageHandle, 'metrics' | 'logs' | 'resources'> & Partial<Pick<StorageHandle, 'alerting'>>,
   config: VigilConfig,
   now = Date.now(),
 ): Promise<void> {
@@ -184,6 +192,15 @@ export async function runRetention(
     const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
     if (retention > 0) await handle.metrics.applyRetention(tenant, now - retention);
   }
+  // Alarm history is kept as long as the tenant's metrics; finished notifications for a while.
+  for (const tenant of handle.resources.listTenants().map((t) => t.id)) {
+    const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
+    if (retention > 0) {
+      await handle.alerting?.pruneHistory(tenant, now - retention);
+      await handle.alerting?.pruneScalingActivities(tenant, now - retention);
+    }
+  }
+  await handle.alerting?.pruneOutbox(now - config.alerting.notificationRetentionMs);
   for (const tenant of handle.logs.tenants()) {
     // Selector rules first (a stream may be kept shorter or longer), then the tenant default for
     // the rest. Applying a longer rule first is harmless: the default pass below only deletes

@@ -80,6 +80,36 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly alarmEvaluations = new Counter({
+    name: 'vigil_alarm_evaluations_total',
+    help: 'Alarm evaluations, by result (ok, error).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly alarmEvaluationDuration = new Histogram({
+    name: 'vigil_alarm_evaluation_duration_seconds',
+    help: 'Wall time of one alarm evaluation (query, state machine, commit).',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly alarmEvaluationSeries = new Counter({
+    name: 'vigil_alarm_evaluated_series_total',
+    help: 'Alarm instances (series) evaluated.',
+    registers: [this.registry],
+  });
+  readonly alarmTransitions = new Counter({
+    name: 'vigil_alarm_transitions_total',
+    help: 'Alarm instance state transitions, by new state.',
+    labelNames: ['to'] as const,
+    registers: [this.registry],
+  });
+  readonly notifications = new Counter({
+    name: 'vigil_notifications_total',
+    help: 'Notification delivery attempts, by channel type and outcome (delivered, retry, dead).',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(probe: { dbPath?: () => string | undefined; headRows?: () => number | undefined; series?: () => number | undefined } = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
     new Gauge({

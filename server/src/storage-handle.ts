@@ -1,4 +1,4 @@
-import type { Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import type { AlertingStore, Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
 
 /** The open storage the server works on. */
 export interface StorageHandle {
@@ -7,4 +7,5 @@ export interface StorageHandle {
   logs: LogStore;
   resources: ResourceStore;
   docs: DocumentStore;
+  alerting: AlertingStore;
 }

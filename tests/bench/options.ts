@@ -67,8 +67,10 @@ function userCwd(): string {
 
 export const USAGE = `Usage: npm run bench -- [options]   (from tests/, or the repository root)
        npm run bench -- --workload logs [options]   (the logs benchmark of issue 4; --workload logs --help)
+       npm run bench -- --workload alarms [options] (alarm evaluation cost, issue 7; --workload alarms --help)
+       npm run bench -- --workload anomaly [options] (anomaly model precision/recall, issue 7)
 
-  --workload NAME           metrics (this table) or logs                 (default metrics)
+  --workload NAME           metrics (this table), logs, alarms, anomaly  (default metrics)
 
   --hosts N                 hosts, 10 cpu_usage_* series each            (default 1000)
   --hours H                 hours of data, one sample per interval       (default 6)

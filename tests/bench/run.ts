@@ -55,8 +55,16 @@ async function main(): Promise<number> {
     const { runLogsBenchmark } = await import('./logs-run.js');
     return runLogsBenchmark(rest);
   }
+  if (workloadName === 'alarms') {
+    const { runAlarmsBenchmark } = await import('./alarms-run.js');
+    return runAlarmsBenchmark(rest);
+  }
+  if (workloadName === 'anomaly') {
+    const { runAnomalyBenchmark } = await import('./anomaly-run.js');
+    return runAnomalyBenchmark(rest);
+  }
   if (workloadName !== 'metrics') {
-    process.stderr.write(`--workload: expected metrics or logs, got ${workloadName}\n\n${USAGE}`);
+    process.stderr.write(`--workload: expected metrics, logs, alarms or anomaly, got ${workloadName}\n\n${USAGE}`);
     return 2;
   }
   let options: BenchOptions | undefined;

@@ -86,8 +86,32 @@ export interface VigilConfig {
     tenant: string;
     maxMessageBytes: number;
   };
+  /** Alarms and notifications. */
+  alerting: AlertingConfig;
   /** Per-tenant overrides. */
   tenants: Record<string, { retentionMs?: number; logRetention?: StreamRetention[]; limits: Partial<TenantLimits> }>;
+}
+
+/** The `alerting` section. */
+export interface AlertingConfig {
+  /** Evaluate alarms and send notifications (off: alarms are stored but never evaluated). */
+  enabled: boolean;
+  /** Base URL of this server as users reach it, for links in notifications. */
+  externalURL: string;
+  /**
+   * Destinations allowed although private, loopback or link-local (CIDRs or host names). Every
+   * other such address is refused at connection time (SSRF guard).
+   */
+  allowDestinations: string[];
+  /** Prometheus rule files (YAML) loaded at start, for tenant `ruleFilesTenant`. */
+  ruleFiles: string[];
+  ruleFilesTenant: string;
+  /** Server-wide SMTP settings for email channels that do not set their own. */
+  smtp: { host: string | undefined; port: number; secure: boolean; requireTLS: boolean; user: string | undefined; password: string | undefined; from: string };
+  /** A notification still failing this long after it was queued goes to the dead letters. */
+  deadLetterAfterMs: number;
+  /** Delivered and dead notifications are kept this long. */
+  notificationRetentionMs: number;
 }
 
 /** A retention period for the log streams matching a selector, e.g. `{level="debug"}` → 3 days. */
@@ -128,6 +152,16 @@ function defaults(): VigilConfig {
     query: { timeoutMs: 120_000, maxSamples: 50_000_000, maxConcurrent: 20, maxQueueMs: 10_000, lookbackDeltaMs: 300_000 },
     logRetention: [],
     syslog: { host: '127.0.0.1', udpPort: undefined, tcpPort: undefined, tenant: 'default', maxMessageBytes: 64 * 1024 },
+    alerting: {
+      enabled: true,
+      externalURL: 'http://127.0.0.1:9400',
+      allowDestinations: [],
+      ruleFiles: [],
+      ruleFilesTenant: 'default',
+      smtp: { host: undefined, port: 587, secure: false, requireTLS: false, user: undefined, password: undefined, from: 'vigil@localhost' },
+      deadLetterAfterMs: 24 * 3_600_000,
+      notificationRetentionMs: 7 * 86_400_000,
+    },
     tenants: {},
   };
 }
@@ -156,7 +190,7 @@ export class ConfigError extends Error {
   }
 }
 
-type FieldKind = 'string' | 'int' | 'duration' | 'size' | 'tenantMap' | 'streamRetention' | { object: Schema };
+type FieldKind = 'string' | 'int' | 'bool' | 'stringList' | 'duration' | 'size' | 'tenantMap' | 'streamRetention' | { object: Schema };
 type Schema = Record<string, { kind: FieldKind; target: string; min?: number }>;
 
 const LIMITS_SCHEMA: Schema = {
@@ -225,6 +259,34 @@ const ROOT_SCHEMA: Schema = {
       },
     },
     target: 'syslog',
+  },
+  alerting: {
+    kind: {
+      object: {
+        enabled: { kind: 'bool', target: 'enabled' },
+        externalURL: { kind: 'string', target: 'externalURL' },
+        allowDestinations: { kind: 'stringList', target: 'allowDestinations' },
+        ruleFiles: { kind: 'stringList', target: 'ruleFiles' },
+        ruleFilesTenant: { kind: 'string', target: 'ruleFilesTenant' },
+        smtp: {
+          kind: {
+            object: {
+              host: { kind: 'string', target: 'host' },
+              port: { kind: 'int', target: 'port', min: 1 },
+              secure: { kind: 'bool', target: 'secure' },
+              requireTLS: { kind: 'bool', target: 'requireTLS' },
+              user: { kind: 'string', target: 'user' },
+              password: { kind: 'string', target: 'password' },
+              from: { kind: 'string', target: 'from' },
+            },
+          },
+          target: 'smtp',
+        },
+        deadLetterAfter: { kind: 'duration', target: 'deadLetterAfterMs', min: 1000 },
+        notificationRetention: { kind: 'duration', target: 'notificationRetentionMs', min: 60_000 },
+      },
+    },
+    target: 'alerting',
   },
   tenants: { kind: 'tenantMap', target: 'tenants' },
 };
@@ -334,6 +396,14 @@ function applyObject(
       case 'string':
         if (typeof value !== 'string' || value === '') bad('must be a non-empty string');
         else target[field.target] = value;
+        break;
+      case 'bool':
+        if (typeof value !== 'boolean') bad(`must be true or false, got ${JSON.stringify(value)}`);
+        else target[field.target] = value;
+        break;
+      case 'stringList':
+        if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) bad('must be a list of non-empty strings');
+        else target[field.target] = [...value];
         break;
       case 'int':
         if (typeof value !== 'number' || !Number.isInteger(value)) bad(`must be an integer, got ${JSON.stringify(value)}`);

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { AlertingStore, Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import { type AlertingRuntime, createAlertingRuntime } from '../alerting/runtime.js';
 import { createApp } from '../app.js';
 import { ALL_SCOPES, hashKey } from '../auth/keys.js';
 import { type VigilConfig, parseConfig } from '../config/config.js';
@@ -23,6 +24,8 @@ export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 export interface AppFixture {
   app: ReturnType<typeof createApp>;
   storage: StorageHandle;
+  /** Alarms and notifications, not scheduled: tests call `alerting.tick()`. */
+  alerting: AlertingRuntime;
   /** The metric filter runner (flush it to write finished intervals). */
   filters: MetricFilterService;
   config: VigilConfig;
@@ -56,15 +59,28 @@ export async function createAppFixture(yaml?: string): Promise<AppFixture> {
   });
   const logs = await LogStore.open(db, { now: () => now });
   const docs = await DocumentStore.open(db);
-  const storage: StorageHandle = { db, metrics, logs, resources, docs };
+  const storage: StorageHandle = { db, metrics, logs, resources, docs, alerting: new AlertingStore(db) };
   const serverMetrics = new ServerMetrics({ headRows: () => storage.metrics.headRowCount });
   const ingest = new IngestContext(config, serverMetrics, () => storage, () => now);
   const filters = new MetricFilterService(docs, logs, metrics, compileLogQueryPipeline, silentLogger, { now: () => now });
   ingest.observeLogs((tenant, batch) => filters.observe(tenant, batch));
-  const app = createApp({ config, storage: () => storage, metrics: serverMetrics, ingest, now: () => now, metricFilters: () => filters });
+  const alerting = createAlertingRuntime({ storage, config, log: silentLogger, now: () => now, metrics: serverMetrics });
+  await alerting.alarms.evaluator.load();
+  await alerting.notifications.load();
+  await alerting.scaling.load();
+  const app = createApp({
+    config,
+    storage: () => storage,
+    metrics: serverMetrics,
+    ingest,
+    now: () => now,
+    metricFilters: () => filters,
+    alerting: () => alerting,
+  });
   return {
     app,
     storage,
+    alerting,
     filters,
     config,
     ingest,
@@ -78,6 +94,7 @@ export async function createAppFixture(yaml?: string): Promise<AppFixture> {
       return Promise.resolve(app.request(path, { ...init, headers }));
     },
     async close() {
+      await alerting.stop();
       await filters.stop();
       await db.close();
       rmSync(dir, { recursive: true, force: true });

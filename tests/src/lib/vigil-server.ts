@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorText } from './error-text.js';
@@ -21,6 +22,8 @@ export interface StartVigilOptions {
   rootKey?: string;
   /** How long to wait for `/-/ready`, in milliseconds. @default 30000 */
   readyTimeoutMs?: number;
+  /** A YAML configuration file's content, written beside the data folder and passed as `--config`. */
+  config?: string;
 }
 
 /** Extra options of {@link VigilServer.request}. */
@@ -57,6 +60,8 @@ export class VigilServer {
     /** The root key. */
     readonly rootKey: string,
     private readonly readyTimeoutMs: number,
+    /** The `--config` file, if any. */
+    readonly configFile?: string,
   ) {}
 
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
@@ -77,7 +82,7 @@ export class VigilServer {
     this.process = this.manager.spawn(
       `vigil#${this.generation}`,
       process.execPath,
-      [VIGIL_BIN, 'server', '--data', this.dataDir, '--listen', `127.0.0.1:${this.port}`],
+      [VIGIL_BIN, 'server', '--data', this.dataDir, '--listen', `127.0.0.1:${this.port}`, ...(this.configFile ? ['--config', this.configFile] : [])],
       { env: { VIGIL_ROOT_KEY: this.rootKey } },
     );
     const startedMs = Date.now();
@@ -181,6 +186,11 @@ export async function startVigil(manager: ProcessManager, options: StartVigilOpt
     throw new Error(`the vigil CLI is not built: ${VIGIL_BIN} is missing (run \`npm run build\` in the repository root)`);
   }
   const dataDir = options.dataDir ?? manager.tempDir('data');
+  let configFile: string | undefined;
+  if (options.config !== undefined) {
+    configFile = join(manager.tempDir('config'), 'vigil.yml');
+    writeFileSync(configFile, options.config);
+  }
   const attempts = options.port === undefined ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
@@ -190,6 +200,7 @@ export async function startVigil(manager: ProcessManager, options: StartVigilOpt
       port,
       options.rootKey ?? TEST_ROOT_KEY,
       options.readyTimeoutMs ?? 30_000,
+      configFile,
     );
     try {
       await server.launch();
