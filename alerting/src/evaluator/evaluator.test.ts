@@ -185,3 +185,40 @@ describe('AlarmEvaluator', () => {
     expect(bt.instances[0]!.segments.length).toBe(live.store.records.length);
   });
 });
+
+describe('anomaly alarms', () => {
+  it('fit on history, write the band as series, and fire on a spike outside it (3 of 5), then recover', async () => {
+    // A daily cycle with deterministic noise; a spike of +60 from T0 + 10P to T0 + 16P.
+    const noise = (t: number) => {
+      const x = Math.sin(t / P * 12.9898) * 43758.5453;
+      return (x - Math.floor(x) - 0.5) * 4;
+    };
+    const base = (t: number) => 100 + 40 * Math.sin((2 * Math.PI * t) / 86_400_000) + noise(t);
+    const gen: Gen = (t) => base(t) + (t >= T0 + 10 * P && t < T0 + 16 * P ? 60 : 0);
+    const def = parseAlarmDefinition({ name: 'traffic', query: 'rps', anomaly: { bandWidth: 3, trainingDays: 3 }, evaluationPeriods: 5, datapointsToAlarm: 3 });
+    const written: Array<{ name: string; t: number; v: number }> = [];
+    const querier = new FakeQuerier({ rps: [{ labels: { job: 'web' }, gen }] });
+    const store = new MemoryStore();
+    const ev = new AlarmEvaluator({
+      querier,
+      store,
+      alarms: () => [{ tenant: 't', def }],
+      writeSeries: async (_tenant, samples) => {
+        for (const s of samples) written.push({ name: s.labels.__name__!, t: s.timestampMs, v: s.value });
+      },
+    });
+    for (let m = 0; m <= 24; m++) await ev.tick(T0 + m * P + 1000);
+    const transitions = store.records.map((r) => [(r.timestampMs - T0) / P, r.from, r.to]);
+    expect(transitions).toEqual([
+      [0, 'INSUFFICIENT_DATA', 'OK'],
+      [12, 'OK', 'ALARM'],
+      [18, 'ALARM', 'OK'],
+    ]);
+    const at = (name: string, m: number) => written.find((w) => w.name === name && w.t === T0 + m * P)?.v;
+    expect(at('vigil_anomaly_expected', 5)).toBeCloseTo(base(T0 + 5 * P), -1);
+    expect(at('vigil_anomaly_lower', 5)!).toBeLessThan(at('vigil_anomaly_expected', 5)!);
+    expect(at('vigil_anomaly_upper', 5)!).toBeGreaterThan(at('vigil_anomaly_expected', 5)!);
+    expect(at('vigil_anomaly_score', 12)!).toBeGreaterThan(3);
+    expect(Math.abs(at('vigil_anomaly_score', 5)!)).toBeLessThan(3);
+  });
+});

@@ -113,6 +113,27 @@ describe('scaling groups and policies', () => {
     expect((await f.request('/api/v1/scaling/hpa?query=max(load_per_instance)&target=0&current=4')).status).toBe(400);
   });
 
+  it('backtests the policies over stored data with the live decision functions', async () => {
+    await push('cpu', (t) => (t >= T0 + 2 * P && t < T0 + 20 * P ? 95 : 40));
+    await f.request('/api/v1/alarms', json('POST', { name: 'cpu-high', query: 'max(cpu)', threshold: 80, evaluationPeriods: 1, datapointsToAlarm: 1 }));
+    await f.request('/api/v1/scaling-groups', json('POST', group()));
+    await f.request('/api/v1/scaling-policies', json('POST', { name: 'out', group: 'web', type: 'simple', alarm: 'cpu-high', adjustmentType: 'ChangeInCapacity', scalingAdjustment: 1, cooldownSeconds: 300 }));
+    f.setNow(T0 + 40 * P);
+    const res = await f.request(`/api/v1/scaling-groups/web/backtest?from=${T0 / 1000}&to=${(T0 + 30 * P) / 1000}&step=60`);
+    expect(res.status).toBe(200);
+    const { capacity, activities } = (await res.json()).data;
+    expect(capacity).toHaveLength(31);
+    const changes = activities.filter((a: { status: string }) => a.status === 'scaled').map((a: { atMs: number; from: number; to: number }) => [(a.atMs - T0) / P, a.from, a.to]);
+    // ALARM from minute 2 to 19: +1 at 2, 7, 12 (cooldown 300 s), then max 5; nothing after OK.
+    expect(changes).toEqual([
+      [2, 2, 3],
+      [7, 3, 4],
+      [12, 4, 5],
+    ]);
+    expect(capacity.at(-1)).toEqual([T0 + 30 * P, 5]);
+    expect((await f.request('/api/v1/scaling-groups/web/backtest?from=10&to=5')).status).toBe(400);
+  });
+
   it('refuses to delete a group with policies and an alarm used by nothing else is free', async () => {
     await f.request('/api/v1/scaling-groups', json('POST', group()));
     await f.request('/api/v1/scaling-policies', json('POST', { name: 'night', group: 'web', type: 'scheduled', cron: '0 22 * * *', timezone: 'Europe/Paris', desired: 1 }));
