@@ -1,0 +1,108 @@
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '../api/client';
+import { type QueryOutcome, runQuery } from '../api/run-query';
+import type { Panel } from '../lib/dashboard';
+import { Graph } from './Graph';
+import { LogLines } from './LogLines';
+import { ResultTable } from './ResultTable';
+import { StatPanel } from './StatPanel';
+
+/** Height of one grid row in CSS pixels, gap included (the stylesheet's `grid-auto-rows` + gap). */
+export const ROW_PX = 44;
+
+/** Props of {@link DashboardPanel}. */
+export interface DashboardPanelProps {
+  panel: Panel;
+  /** The query with variables and interval macros substituted. */
+  query: string;
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+  /** Changes when the dashboard refreshes (auto-refresh or the button). */
+  refreshTick: number;
+  /** Shown in the panel's header in edit mode (edit, remove). */
+  actions?: preact.ComponentChildren;
+}
+
+/**
+ * One dashboard panel on the 24-column grid: runs its query and draws it as a time series,
+ * stat, table or log lines. The panel's title and every value are text.
+ */
+export function DashboardPanel(props: DashboardPanelProps) {
+  const { panel } = props;
+  const [outcome, setOutcome] = useState<QueryOutcome | null>(null);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (!props.query.trim()) {
+      setOutcome(null);
+      setError('');
+      return;
+    }
+    const controller = new AbortController();
+    setBusy(true);
+    runQuery(
+      {
+        lang: panel.language,
+        query: props.query,
+        startMs: props.startMs,
+        endMs: props.endMs,
+        stepMs: props.stepMs,
+        shape: panel.type === 'stat' || panel.type === 'table' ? 'instant' : 'graph',
+        limit: 200,
+      },
+      controller.signal,
+    )
+      .then((o) => {
+        setOutcome(o);
+        setError('');
+      })
+      .catch((err) => {
+        const m = errorMessage(err);
+        if (m) setError(m);
+      })
+      .finally(() => setBusy(false));
+    return () => controller.abort();
+  }, [props.query, props.startMs, props.endMs, props.stepMs, panel.language, panel.type, props.refreshTick]);
+
+  const headingId = `panel-${panel.id}-title`;
+  const plotHeight = Math.max(60, panel.grid.h * ROW_PX - 8 - 60);
+  return (
+    <section
+      class="panel"
+      aria-labelledby={headingId}
+      aria-busy={busy}
+      data-panel-id={panel.id}
+      style={{ gridColumn: `${panel.grid.x + 1} / span ${panel.grid.w}`, gridRow: `${panel.grid.y + 1} / span ${panel.grid.h}` }}
+    >
+      <div class="panel-head">
+        <h2 id={headingId} title={panel.title}>
+          {panel.title || 'Untitled panel'}
+        </h2>
+        {busy ? <span class="muted">…</span> : null}
+        {props.actions}
+      </div>
+      <div class="panel-body">
+        {error ? (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        {!props.query.trim() ? <p class="empty">No query yet.</p> : null}
+        {outcome ? <PanelContent panel={panel} outcome={outcome} height={plotHeight} /> : null}
+      </div>
+    </section>
+  );
+}
+
+function PanelContent(props: { panel: Panel; outcome: QueryOutcome; height: number }) {
+  const { panel, outcome } = props;
+  switch (outcome.kind) {
+    case 'logs':
+      return <LogLines rows={outcome.rows} label={`Lines of ${panel.title}`} />;
+    case 'graph':
+      return <Graph data={outcome.data} unit={panel.unit} height={props.height} label={panel.title || panel.query} receivedAt={outcome.receivedAt} />;
+    case 'instant':
+      return panel.type === 'stat' ? <StatPanel result={outcome.result} unit={panel.unit} /> : <ResultTable result={outcome.result} unit={panel.unit} caption={panel.title} />;
+  }
+}
