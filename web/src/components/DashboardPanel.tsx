@@ -8,7 +8,7 @@ import { ResultTable } from './ResultTable';
 import { StatPanel } from './StatPanel';
 
 /** Height of one grid row in CSS pixels, gap included (the stylesheet's `grid-auto-rows` + gap). */
-export const ROW_PX = 44;
+export const ROW_PX = 38;
 
 /** Props of {@link DashboardPanel}. */
 export interface DashboardPanelProps {

@@ -56,7 +56,7 @@ export function TimeRangePicker(props: { value: TimeRange; onChange: (r: TimeRan
   return (
     <div class="picker" ref={root}>
       <button type="button" aria-expanded={open} aria-controls={`${id}-panel`} title={absolute} onClick={() => setOpen(!open)}>
-        🕑 {describeRange(props.value)}
+        {describeRange(props.value)}
       </button>
       {open ? (
         <fieldset id={`${id}-panel`} class="picker-panel">

@@ -62,7 +62,9 @@ export function VolumeChart(props: { volume: StackedVolume; height?: number; onS
         ],
       },
     };
-    const u = new uPlot(opts, [volume.xs, ...order.map((k) => volume.stacked[k]!)] as uPlot.AlignedData, node);
+    // An empty step draws no bar (a zero-height bar would show as a line along the axis).
+    const tops = order.map((k) => volume.stacked[k]!.map((v) => (v === 0 ? null : v)));
+    const u = new uPlot(opts, [volume.xs, ...tops] as uPlot.AlignedData, node);
     const ro = new ResizeObserver(() => {
       const w = Math.max(100, node.clientWidth);
       if (w !== u.width) u.setSize({ width: w, height });

@@ -308,7 +308,8 @@ export function DashboardPage(props: { id: string; search: string }) {
 function VariablePicker(props: { variable: Variable; options: string[] | undefined; value: string[]; onChange: (v: string[]) => void }) {
   const { variable: v } = props;
   const id = `var-${v.name}`;
-  const opts = props.options ?? [];
+  // Values chosen in the URL stay offered even when the lookup does not list them (yet).
+  const opts = [...new Set([...(props.options ?? []), ...props.value.filter((x) => x !== ALL_VALUE)])];
   const all = v.includeAll ? [ALL_VALUE, ...opts] : opts;
   const label = (o: string) => (o === ALL_VALUE ? 'All' : o);
   return (
