@@ -56,12 +56,16 @@ const LOGQL_STAGES: LanguageItem[] = [
   { name: 'unwrap', detail: 'metric', doc: 'Uses a label\'s value as the sample value of a range aggregation.' },
 ];
 
+/** The engine's value types as Prometheus' documentation names them (what users read in signatures). */
+const TYPE_NAMES: Record<string, string> = { matrix: 'range-vector', vector: 'instant-vector', scalar: 'scalar', string: 'string' };
+const typeName = (t: string) => TYPE_NAMES[t] ?? t;
+
 function promqlFunctions(): LanguageItem[] {
   return [...FUNCTIONS.values()]
     .filter((f) => !f.nativeHistogramOnly)
     .map((f) => {
-      const args = f.argTypes.map((t, i) => (f.variadic !== 0 && i === f.argTypes.length - 1 ? `[${t}${f.variadic < 0 ? '…' : ''}]` : t));
-      return { name: f.name, detail: `(${args.join(', ')}) → ${f.returnType}`, doc: f.doc };
+      const args = f.argTypes.map((t, i) => (f.variadic !== 0 && i === f.argTypes.length - 1 ? `[${typeName(t)}${f.variadic < 0 ? '…' : ''}]` : typeName(t)));
+      return { name: f.name, detail: `(${args.join(', ')}) → ${typeName(f.returnType)}`, doc: f.doc };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
