@@ -138,3 +138,75 @@ export interface Agent {
   facts: Record<string, string>;
 }
 export const listAgents = () => api<Agent[]>('/api/v1/agents');
+
+/** An alarm's aggregate state (the worst of its instances). */
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** An alarm as `/api/v1/alarms` lists it: its definition, state and instance counts. */
+export interface AlarmSummary {
+  name: string;
+  description: string;
+  type: 'threshold' | 'anomaly' | 'composite';
+  query: string;
+  language: 'promql' | 'logql' | 'auto';
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  comparison: '>' | '>=' | '<' | '<=';
+  levels: Array<{ severity: string; threshold: number }>;
+  treatMissingData: string;
+  keepFiringForSeconds: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  channels: string[];
+  anomaly: { bandWidth: number; direction: 'above' | 'below' | 'outside'; trainingDays: number } | null;
+  rule: string;
+  enabled: boolean;
+  source: { kind: 'api' } | { kind: 'file'; file: string; group: string };
+  state: AlarmState;
+  instanceCounts: Record<AlarmState, number>;
+  lastEvaluation: string | null;
+}
+
+/** One series of an alarm and where it stands. */
+export interface AlarmInstance {
+  labels: Record<string, string>;
+  state: AlarmState;
+  severity: string | null;
+  since: string | null;
+  pendingSince: string | null;
+  lastEvaluation: string | null;
+  value: number | null;
+}
+
+/** A state change of an alarm instance, with the datapoints that caused it. */
+export interface AlarmTransition {
+  timestamp: string | null;
+  labels: Record<string, string>;
+  from: string;
+  to: string;
+  fromSeverity: string | null;
+  toSeverity: string | null;
+  reason: string;
+  value: number | null;
+  datapoints: Array<{ timestamp: string | null; value: number | null }>;
+}
+
+/** What a backtest of an alarm over a range found. */
+export interface BacktestResult {
+  alarm: string;
+  from: string | null;
+  to: string | null;
+  periodSeconds: number;
+  evaluations: number;
+  transitions: AlarmTransition[];
+  instances: Array<{ labels: Record<string, string>; segments: Array<{ from: string | null; to: string | null; state: AlarmState; severity: string | null }> }>;
+}
+
+const alarmPath = (name: string) => `/api/v1/alarms/${encodeURIComponent(name)}`;
+export const listAlarms = () => api<AlarmSummary[]>('/api/v1/alarms');
+export const getAlarm = (name: string) => api<AlarmSummary & { instances: AlarmInstance[] }>(alarmPath(name));
+export const alarmHistory = (name: string, limit = 200) => api<AlarmTransition[]>(`${alarmPath(name)}/history`, { params: { limit } });
+export const backtestAlarm = (name: string, fromMs: number, toMs: number) =>
+  api<BacktestResult>(`${alarmPath(name)}/backtest`, { params: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() } });
+export const deleteAlarm = (name: string) => api<void>(alarmPath(name), { method: 'DELETE' });

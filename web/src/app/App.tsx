@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { errorMessage, onUnauthorized, setTenant } from '../api/client';
 import { type Session, getSession, listTenants, signOut } from '../api/endpoints';
 import { AgentsPage } from '../pages/AgentsPage';
+import { AlarmPage } from '../pages/AlarmPage';
+import { AlarmsPage } from '../pages/AlarmsPage';
 import { DashboardPage } from '../pages/DashboardPage';
 import { DashboardsPage } from '../pages/DashboardsPage';
 import { ExplorePage } from '../pages/ExplorePage';
@@ -106,6 +108,12 @@ export function App() {
     case 'dashboard':
       page = <DashboardPage id={route.id!} search={route.search} />;
       break;
+    case 'alarms':
+      page = <AlarmsPage />;
+      break;
+    case 'alarm':
+      page = <AlarmPage name={route.id!} />;
+      break;
     case 'agents':
       page = <AgentsPage />;
       break;
@@ -132,7 +140,7 @@ export function App() {
         <nav aria-label="Main">
           <ul>
             {NAV_ITEMS.map((item) => {
-              const current = route.page === item.page || (item.page === 'dashboards' && route.page === 'dashboard');
+              const current = route.page === item.page || (item.page === 'dashboards' && route.page === 'dashboard') || (item.page === 'alarms' && route.page === 'alarm');
               return (
                 <li key={item.path}>
                   <Link href={item.path} aria-current={current ? 'page' : undefined}>

@@ -2,24 +2,25 @@
  * The app's pages by their first path segment. The server answers `index.html` for exactly these
  * (`SPA_ROUTES` in `server/src/web/static-files.ts`): add a page in both places.
  */
-export type Page = 'sign-in' | 'explore' | 'logs' | 'dashboards' | 'dashboard' | 'agents' | 'not-found';
+export type Page = 'sign-in' | 'explore' | 'logs' | 'dashboards' | 'dashboard' | 'alarms' | 'alarm' | 'agents' | 'not-found';
 
 /** A parsed location. */
 export interface Route {
   page: Page;
-  /** Path parameters (`id` of `/dashboards/:id`). */
+  /** Path parameters (`id` of `/dashboards/:id`, the name of `/alarms/:name`). */
   id?: string;
   search: string;
 }
 
 /**
- * The navigation, in order. Alarms and scaling pages slot in here (and in `SPA_ROUTES`) when
- * their APIs exist.
+ * The navigation, in order. The scaling page slots in here (and in `SPA_ROUTES`) when its API
+ * exists.
  */
 export const NAV_ITEMS: ReadonlyArray<{ path: string; label: string; page: Page }> = [
   { path: '/explore', label: 'Explore', page: 'explore' },
   { path: '/logs', label: 'Logs', page: 'logs' },
   { path: '/dashboards', label: 'Dashboards', page: 'dashboards' },
+  { path: '/alarms', label: 'Alarms', page: 'alarms' },
   { path: '/agents', label: 'Agents', page: 'agents' },
 ];
 
@@ -37,6 +38,8 @@ export function parseRoute(pathname: string, search: string): Route {
       return { page: 'logs', search };
     case 'dashboards':
       return second ? { page: 'dashboard', id: second, search } : { page: 'dashboards', search };
+    case 'alarms':
+      return second ? { page: 'alarm', id: second, search } : { page: 'alarms', search };
     case 'agents':
       return { page: 'agents', search };
     default:

@@ -173,7 +173,7 @@ export function DashboardPage(props: { id: string; search: string }) {
             <input id="dash-title" value={draft.title} size={30} onInput={(e) => update({ title: e.currentTarget.value })} />
           </span>
         ) : (
-          <h1 style={{ margin: 0 }}>{content.title}</h1>
+          <h1 class="inline-heading">{content.title}</h1>
         )}
         {dashboard.builtIn ? <span class="badge">built in</span> : null}
         <span class="spacer" />
