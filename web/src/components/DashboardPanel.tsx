@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
 import { type QueryOutcome, runQuery } from '../api/run-query';
+import { Link } from '../app/router';
 import type { Panel } from '../lib/dashboard';
+import { writeExploreState, writeLogsState } from '../lib/url-state';
 import { Graph } from './Graph';
 import { LogLines } from './LogLines';
 import { ResultTable } from './ResultTable';
@@ -22,6 +24,8 @@ export interface DashboardPanelProps {
   refreshTick: number;
   /** Shown in the panel's header in edit mode (edit, remove). */
   actions?: preact.ComponentChildren;
+  /** A range dragged across a graph, epoch ms (the dashboard's time range follows it). */
+  onZoom?: (startMs: number, endMs: number) => void;
 }
 
 /**
@@ -80,6 +84,15 @@ export function DashboardPanel(props: DashboardPanelProps) {
           {panel.title || 'Untitled panel'}
         </h2>
         {busy ? <span class="muted">…</span> : null}
+        {props.query.trim() ? (
+          <Link
+            href={exploreUrl(panel, props.query, props.startMs, props.endMs)}
+            class="panel-link"
+            aria-label={`Open ${panel.title || 'this panel'} in ${panel.type === 'logs' ? 'Logs' : 'Explore'}`}
+          >
+            {panel.type === 'logs' ? 'Logs' : 'Explore'}
+          </Link>
+        ) : null}
         {props.actions}
       </div>
       <div class="panel-body">
@@ -89,19 +102,26 @@ export function DashboardPanel(props: DashboardPanelProps) {
           </p>
         ) : null}
         {!props.query.trim() ? <p class="empty">No query yet.</p> : null}
-        {outcome ? <PanelContent panel={panel} outcome={outcome} height={plotHeight} /> : null}
+        {outcome ? <PanelContent panel={panel} outcome={outcome} height={plotHeight} onZoom={props.onZoom} /> : null}
       </div>
     </section>
   );
 }
 
-function PanelContent(props: { panel: Panel; outcome: QueryOutcome; height: number }) {
+/** The Explore (or Logs) page for a panel's query, variables substituted, over the same range. */
+export function exploreUrl(panel: Panel, query: string, startMs: number, endMs: number): string {
+  const range = { from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() };
+  if (panel.type === 'logs') return `/logs${writeLogsState({ query, range, limit: 500 })}`;
+  return `/explore${writeExploreState({ lang: panel.language, query, range, step: '', view: panel.type === 'timeseries' ? 'graph' : 'table' })}`;
+}
+
+function PanelContent(props: { panel: Panel; outcome: QueryOutcome; height: number; onZoom?: (startMs: number, endMs: number) => void }) {
   const { panel, outcome } = props;
   switch (outcome.kind) {
     case 'logs':
       return <LogLines rows={outcome.rows} label={`Lines of ${panel.title}`} />;
     case 'graph':
-      return <Graph data={outcome.data} unit={panel.unit} height={props.height} label={panel.title || panel.query} receivedAt={outcome.receivedAt} />;
+      return <Graph data={outcome.data} unit={panel.unit} height={props.height} label={panel.title || panel.query} receivedAt={outcome.receivedAt} onZoom={props.onZoom} />;
     case 'instant':
       return panel.type === 'stat' ? <StatPanel result={outcome.result} unit={panel.unit} /> : <ResultTable result={outcome.result} unit={panel.unit} caption={panel.title} />;
   }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { cssColor, onThemeChange } from '../app/theme';
 import { type Unit, formatTime, formatValue } from '../lib/format';
@@ -22,6 +22,11 @@ export interface GraphProps {
   legend?: boolean;
   /** Draw bars rather than lines (the logs volume uses its own chart). */
   fill?: boolean;
+  /**
+   * Called with the range dragged across the plot (epoch ms), instead of uPlot zooming in place:
+   * pages put it in their time range (and so in the URL). Without it, a drag zooms the plot.
+   */
+  onZoom?: (startMs: number, endMs: number) => void;
 }
 
 interface Hover {
@@ -45,10 +50,15 @@ export function Graph(props: GraphProps) {
   const [hover, setHover] = useState<Hover | null>(null);
   const [focused, setFocused] = useState<number | null>(null);
   const [themeTick, setThemeTick] = useState(0);
+  // The latest callback, read when a drag ends: a new function each render must not rebuild the plot.
+  const onZoom = useRef(props.onZoom);
+  onZoom.current = props.onZoom;
+  const zoomsOut = props.onZoom !== undefined;
   useEffect(() => onThemeChange(() => setThemeTick((t) => t + 1)), []);
   useEffect(() => setHidden(new Set()), [data]);
 
-  useEffect(() => {
+  // A layout effect: the plot is built in the same task as the DOM it lives in, not a frame later.
+  useLayoutEffect(() => {
     const el = container.current;
     if (!el || data.names.length === 0) return;
     const t0 = props.receivedAt ?? performance.now();
@@ -60,7 +70,7 @@ export function Graph(props: GraphProps) {
       width: Math.max(100, el.clientWidth),
       height,
       legend: { show: false },
-      cursor: { focus: { prox: 24 }, points: { size: 6 }, drag: { x: true, y: false } },
+      cursor: { focus: { prox: 24 }, points: { size: 6 }, drag: { x: true, y: false, setScale: !zoomsOut } },
       focus: { alpha: 0.35 },
       scales: { x: { time: true } },
       series: [
@@ -108,6 +118,15 @@ export function Graph(props: GraphProps) {
             });
           },
         ],
+        setSelect: [
+          (u) => {
+            if (!onZoom.current || u.select.width < 3) return;
+            const a = u.posToVal(u.select.left, 'x');
+            const b = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            onZoom.current(Math.round(a * 1000), Math.round(b * 1000));
+          },
+        ],
         setSeries: [
           (_u, i) => {
             setFocused(i === null ? null : i - 1);
@@ -129,7 +148,7 @@ export function Graph(props: GraphProps) {
       plot.current = null;
     };
     // `hidden` is applied through setSeries below; recreating the plot for it would lose the zoom.
-  }, [data, height, unit, themeTick, props.fill]);
+  }, [data, height, unit, themeTick, props.fill, zoomsOut]);
 
   const toggle = (i: number, only: boolean) => {
     const u = plot.current;

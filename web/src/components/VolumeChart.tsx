@@ -22,6 +22,8 @@ export function VolumeChart(props: { volume: StackedVolume; height?: number; onS
   const { volume, height = 110 } = props;
   const el = useRef<HTMLDivElement>(null);
   const [tick, setTick] = useState(0);
+  const onSelect = useRef(props.onSelect);
+  onSelect.current = props.onSelect;
   useEffect(() => onThemeChange(() => setTick((t) => t + 1)), []);
   useEffect(() => {
     const node = el.current;
@@ -35,7 +37,7 @@ export function VolumeChart(props: { volume: StackedVolume; height?: number; onS
       width: Math.max(100, node.clientWidth),
       height,
       legend: { show: false },
-      cursor: { drag: { x: true, y: false }, points: { show: false } },
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       scales: { x: { time: true } },
       series: [
         {},
@@ -54,10 +56,11 @@ export function VolumeChart(props: { volume: StackedVolume; height?: number; onS
       hooks: {
         setSelect: [
           (u) => {
-            if (u.select.width < 2 || !props.onSelect) return;
+            if (u.select.width < 3 || !onSelect.current) return;
             const a = u.posToVal(u.select.left, 'x');
             const b = u.posToVal(u.select.left + u.select.width, 'x');
-            props.onSelect(Math.round(a * 1000), Math.round(b * 1000));
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            onSelect.current(Math.round(a * 1000), Math.round(b * 1000));
           },
         ],
       },

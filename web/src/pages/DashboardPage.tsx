@@ -275,6 +275,7 @@ export function DashboardPage(props: { id: string; search: string }) {
               endMs={resolved.endMs}
               stepMs={stepMs}
               refreshTick={tick}
+              onZoom={(startMs, endMs) => setUrl({ range: { from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() } })}
               actions={
                 editable ? (
                   <>

@@ -142,7 +142,15 @@ export function ExplorePage(props: { search: string }) {
       ) : null}
       <section aria-label="Result" class="card">
         {!outcome && !error ? <p class="empty">{state.query ? (busy ? 'Running…' : '') : 'Type a query and press Enter.'}</p> : null}
-        {outcome?.kind === 'graph' ? <Graph data={outcome.data} label={`Graph of ${state.query}`} receivedAt={outcome.receivedAt} height={340} /> : null}
+        {outcome?.kind === 'graph' ? (
+          <Graph
+            data={outcome.data}
+            label={`Graph of ${state.query}`}
+            receivedAt={outcome.receivedAt}
+            height={340}
+            onZoom={(startMs, endMs) => commit({ range: { from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() } })}
+          />
+        ) : null}
         {outcome?.kind === 'instant' ? <ResultTable result={outcome.result} caption={`Result of ${state.query}`} /> : null}
         {outcome?.kind === 'logs' ? <LogLines rows={outcome.rows} query={state.query} label={`Lines of ${state.query}`} /> : null}
       </section>
