@@ -210,3 +210,11 @@ export const alarmHistory = (name: string, limit = 200) => api<AlarmTransition[]
 export const backtestAlarm = (name: string, fromMs: number, toMs: number) =>
   api<BacktestResult>(`${alarmPath(name)}/backtest`, { params: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() } });
 export const deleteAlarm = (name: string) => api<void>(alarmPath(name), { method: 'DELETE' });
+/** `POST /api/v1/alarms` (create) or `PUT /api/v1/alarms/:name` (replace). */
+export const saveAlarm = (body: unknown, existing: string | undefined) =>
+  existing === undefined
+    ? api<AlarmSummary>('/api/v1/alarms', { method: 'POST', body })
+    : api<AlarmSummary>(alarmPath(existing), { method: 'PUT', body });
+/** `POST /api/v1/alarms/backtest`: an unsaved definition over stored data. */
+export const backtestDefinition = (alarm: unknown, fromMs: number, toMs: number) =>
+  api<BacktestResult>('/api/v1/alarms/backtest', { method: 'POST', body: { alarm, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() } });

@@ -109,10 +109,10 @@ export function App() {
       page = <DashboardPage id={route.id!} search={route.search} />;
       break;
     case 'alarms':
-      page = <AlarmsPage />;
+      page = <AlarmsPage search={route.search} />;
       break;
     case 'alarm':
-      page = <AlarmPage name={route.id!} />;
+      page = <AlarmPage name={route.id!} search={route.search} />;
       break;
     case 'agents':
       page = <AgentsPage />;

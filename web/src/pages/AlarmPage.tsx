@@ -1,14 +1,15 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
-import { type AlarmInstance, type AlarmSummary, type AlarmTransition, type BacktestResult, alarmHistory, backtestAlarm, getAlarm } from '../api/endpoints';
+import { type AlarmInstance, type AlarmSummary, type AlarmTransition, type BacktestResult, alarmHistory, backtestAlarm, deleteAlarm, getAlarm } from '../api/endpoints';
 import { type QueryOutcome, runQuery } from '../api/run-query';
-import { Link } from '../app/router';
+import { Link, navigate } from '../app/router';
 import { Graph } from '../components/Graph';
 import { TimeRangePicker } from '../components/TimeRangePicker';
 import { formatTime, formatValue } from '../lib/format';
 import type { AlignedData } from '../lib/series';
 import { seriesName } from '../lib/series';
 import { type TimeRange, resolveRange } from '../lib/time-range';
+import { AlarmEditor } from './AlarmEditor';
 import { describeCondition } from './AlarmsPage';
 
 const STATE_LABEL: Record<string, string> = { ALARM: 'In alarm', INSUFFICIENT_DATA: 'Insufficient data', OK: 'OK' };
@@ -28,7 +29,10 @@ export function withThresholds(data: AlignedData, alarm: Pick<AlarmSummary, 'lev
 }
 
 /** One alarm: its definition, graph with threshold lines, instances, history timeline and a backtest. */
-export function AlarmPage(props: { name: string }) {
+export function AlarmPage(props: { name: string; search: string }) {
+  const editing = new URLSearchParams(props.search).get('edit') === '1';
+  const [reload, setReload] = useState(0);
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const [alarm, setAlarm] = useState<(AlarmSummary & { instances: AlarmInstance[] }) | null>(null);
   const [history, setHistory] = useState<AlarmTransition[] | null>(null);
   const [error, setError] = useState('');
@@ -52,7 +56,7 @@ export function AlarmPage(props: { name: string }) {
       live = false;
       clearInterval(timer);
     };
-  }, [props.name]);
+  }, [props.name, reload]);
 
   const resolved = useMemo(() => {
     try {
@@ -90,6 +94,24 @@ export function AlarmPage(props: { name: string }) {
     );
   }
   if (!alarm) return <main class="page" aria-busy="true" />;
+  const here = `/alarms/${encodeURIComponent(alarm.name)}`;
+  // Rule-file alarms are read-only through the API; the editor covers threshold alarms.
+  const editable = alarm.source.kind === 'api';
+  if (editing && editable && alarm.type === 'threshold') {
+    return (
+      <main class="page">
+        <h1 class="visually-hidden">Edit {alarm.name}</h1>
+        <AlarmEditor
+          existing={alarm}
+          onSaved={() => {
+            setReload((n) => n + 1);
+            navigate(here);
+          }}
+          onCancel={() => navigate(here)}
+        />
+      </main>
+    );
+  }
   return (
     <main class="page">
       <div class="toolbar">
@@ -100,7 +122,46 @@ export function AlarmPage(props: { name: string }) {
         {alarm.enabled ? null : <span class="badge">disabled</span>}
         <span class="spacer" />
         <TimeRangePicker id="alarm-range" value={range} onChange={setRange} />
+        {editable && alarm.type === 'threshold' ? (
+          <Link href={`${here}?edit=1`} class="button-link secondary">
+            Edit
+          </Link>
+        ) : null}
+        {editable ? (
+          confirmDelete ? (
+            <>
+              <button
+                type="button"
+                class="danger"
+                onClick={async () => {
+                  try {
+                    await deleteAlarm(alarm.name);
+                    navigate('/alarms');
+                  } catch (err) {
+                    setError(errorMessage(err));
+                  }
+                }}
+              >
+                Delete for good
+              </button>
+              <button type="button" class="secondary" onClick={() => setConfirmDelete(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </button>
+          )
+        ) : (
+          <span class="muted">from a rule file (read-only)</span>
+        )}
       </div>
+      {error ? (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      ) : null}
       {alarm.description ? <p class="muted">{alarm.description}</p> : null}
       <section class="card" aria-label="Definition">
         <dl class="kv">

@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../api/client';
 import { type AlarmState, type AlarmSummary, listAlarms } from '../api/endpoints';
 import { runQuery } from '../api/run-query';
-import { Link } from '../app/router';
+import { Link, navigate } from '../app/router';
 import { Sparkline } from '../components/Sparkline';
+import { AlarmEditor } from './AlarmEditor';
 import { formatTime } from '../lib/format';
 import type { MatrixSeries } from '../lib/series';
 
@@ -15,7 +16,8 @@ const STATE_ORDER: Record<AlarmState, number> = { ALARM: 0, INSUFFICIENT_DATA: 1
 const STATE_LABEL: Record<AlarmState, string> = { ALARM: 'In alarm', INSUFFICIENT_DATA: 'Insufficient data', OK: 'OK' };
 
 /** The alarms of the tenant (`/api/v1/alarms`): state, a sparkline of the query, and links to each alarm. */
-export function AlarmsPage() {
+export function AlarmsPage(props: { search: string }) {
+  const creating = new URLSearchParams(props.search).get('new') === '1';
   const [alarms, setAlarms] = useState<AlarmSummary[] | undefined>(undefined);
   const [error, setError] = useState('');
   const [missing, setMissing] = useState(false);
@@ -51,6 +53,14 @@ export function AlarmsPage() {
       </main>
     );
   }
+  if (creating) {
+    return (
+      <main class="page">
+        <h1 class="visually-hidden">New alarm</h1>
+        <AlarmEditor onSaved={(name) => navigate(`/alarms/${encodeURIComponent(name)}`)} onCancel={() => navigate('/alarms')} />
+      </main>
+    );
+  }
   const shown = (alarms ?? []).filter((a) => !filter || a.state === filter);
   const counts = { ALARM: 0, INSUFFICIENT_DATA: 0, OK: 0 };
   for (const a of alarms ?? []) counts[a.state]++;
@@ -58,6 +68,9 @@ export function AlarmsPage() {
     <main class="page">
       <h1>Alarms</h1>
       <div class="toolbar">
+        <Link href="/alarms?new=1" class="button-link">
+          New alarm
+        </Link>
         <span class="inline-field">
           <label for="alarm-filter">State</label>
           <select id="alarm-filter" value={filter} onChange={(e) => setFilter(e.currentTarget.value as AlarmState | '')}>

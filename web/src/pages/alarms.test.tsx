@@ -3,6 +3,8 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlarmSummary, AlarmTransition } from '../api/endpoints';
+import { alarmBody, emptyAlarmForm, formFromAlarm } from '../lib/alarm-form';
+import { AlarmEditor } from './AlarmEditor';
 import { AlarmPage, withThresholds } from './AlarmPage';
 import { AlarmsPage, describeCondition } from './AlarmsPage';
 
@@ -75,8 +77,11 @@ beforeEach(() => {
   calls = [];
   vi.stubGlobal(
     'fetch',
-    vi.fn(async (url: string) => {
-      calls.push(url);
+    vi.fn(async (url: string, init?: RequestInit) => {
+      calls.push(init?.method && init.method !== 'GET' ? `${init.method} ${url} ${String(init.body)}` : url);
+      if (init?.method === 'POST' && url === '/api/v1/alarms') {
+        return new Response(JSON.stringify({ status: 'success', data: { ...ALARM, ...JSON.parse(String(init.body)) } }), { status: 201 });
+      }
       const path = url.split('?')[0];
       const data =
         path === '/api/v1/alarms'
@@ -104,12 +109,13 @@ const settle = () =>
 
 describe('AlarmsPage', () => {
   it('lists alarms in alarm first, with their condition, and data as text', async () => {
-    render(<AlarmsPage />, root);
+    render(<AlarmsPage search="" />, root);
     await settle();
     await settle();
     const names = [...root.querySelectorAll('tbody tr td:first-child a')].map((a) => a.textContent);
     expect(names).toEqual(['HighLatency', 'DiskFull']);
-    expect(root.querySelector('a')?.getAttribute('href')).toBe('/alarms/HighLatency');
+    expect(root.querySelector('tbody a')?.getAttribute('href')).toBe('/alarms/HighLatency');
+    expect(root.querySelector('a.button-link')?.getAttribute('href')).toBe('/alarms?new=1');
     expect(root.textContent).toContain('In alarm');
     expect(root.textContent).toContain('> 0.5 (warning), > 1 (critical)');
     expect(root.textContent).toContain(EVIL);
@@ -119,7 +125,7 @@ describe('AlarmsPage', () => {
 
   it('says so when the server has no alarms API', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ status: 'error', error: 'no route' }), { status: 404 })));
-    render(<AlarmsPage />, root);
+    render(<AlarmsPage search="" />, root);
     await settle();
     expect(root.textContent).toContain('no alarms API yet');
   });
@@ -127,7 +133,7 @@ describe('AlarmsPage', () => {
 
 describe('AlarmPage', () => {
   it('shows the definition, instances and the history timeline', async () => {
-    render(<AlarmPage name="HighLatency" />, root);
+    render(<AlarmPage name="HighLatency" search="" />, root);
     await settle();
     await settle();
     expect(calls).toEqual(expect.arrayContaining(['/api/v1/alarms/HighLatency', '/api/v1/alarms/HighLatency/history?limit=200']));
@@ -157,5 +163,54 @@ describe('alarm helpers', () => {
       [0.5, 0.5],
       [1, 1],
     ]);
+  });
+});
+
+describe('alarm form', () => {
+  it('builds the API body from an existing alarm with only the fields the API defines', () => {
+    const { body, problems } = alarmBody(formFromAlarm(ALARM));
+    expect(problems).toEqual([]);
+    expect(Object.keys(body).sort()).toEqual(
+      ['annotations', 'channels', 'comparison', 'datapointsToAlarm', 'description', 'enabled', 'evaluationPeriods', 'labels', 'language', 'levels', 'name', 'periodSeconds', 'query', 'treatMissingData', 'type'].sort(),
+    );
+    expect(body).toMatchObject({ name: 'HighLatency', levels: ALARM.levels, labels: { team: 'web' }, annotations: { summary: EVIL }, channels: ['ops-slack'] });
+  });
+
+  it('names every problem the way a user fixes it', () => {
+    const form = { ...emptyAlarmForm(), name: 'bad name', datapointsToAlarm: '7', labels: 'novalue' };
+    expect(alarmBody(form).problems).toEqual([
+      'Name: 1 to 128 letters, digits, _ . : or -',
+      'Query: required',
+      'Datapoints to alarm must not exceed datapoints considered',
+      'Level 1: threshold must be a number',
+      'Labels, line 1: write key=value',
+    ]);
+  });
+});
+
+describe('AlarmEditor', () => {
+  it('creates a threshold alarm through POST /api/v1/alarms', async () => {
+    const saved: string[] = [];
+    render(<AlarmEditor onSaved={(n) => saved.push(n)} onCancel={() => undefined} />, root);
+    const type = async (id: string, value: string) => {
+      const el = root.querySelector(`#${id}`) as HTMLInputElement | HTMLTextAreaElement;
+      await act(() => {
+        el.value = value;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+    };
+    await type('al-name', 'ErrorsHigh');
+    await type('al-query', 'sum(rate(errors_total[5m]))');
+    await type('al-thr-0', '5');
+    await type('al-channels', 'ops-slack, pager');
+    await act(async () => {
+      (root.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const post = calls.find((c) => c.startsWith('POST /api/v1/alarms '));
+    expect(post).toBeDefined();
+    const body = JSON.parse(post!.slice('POST /api/v1/alarms '.length));
+    expect(body).toMatchObject({ name: 'ErrorsHigh', type: 'threshold', query: 'sum(rate(errors_total[5m]))', levels: [{ severity: 'critical', threshold: 5 }], channels: ['ops-slack', 'pager'] });
+    expect(saved).toEqual(['ErrorsHigh']);
   });
 });
