@@ -86,6 +86,13 @@ describe('/api/v1/dashboards', () => {
     expect((await f.request('/api/v1/dashboards/host-overview', { method: 'DELETE' })).status).toBe(405);
   });
 
+  it('accepts an alarm-status panel whose query is a name filter, not PromQL', async () => {
+    const panel = { id: 'alarms', title: 'Alarms', type: 'alarms', query: 'checkout (prod)', unit: '', grid: { x: 0, y: 8, w: 24, h: 4 } };
+    const res = await create({ ...DASHBOARD, panels: [...DASHBOARD.panels, panel] });
+    expect(res.status).toBe(201);
+    expect(res.body.data.panels[2]).toMatchObject({ type: 'alarms', query: 'checkout (prod)' });
+  });
+
   it('passes its own validation (the Host overview queries parse)', () => {
     expect(parseDashboard(HOST_OVERVIEW)).toEqual(HOST_OVERVIEW);
   });

@@ -1,8 +1,11 @@
 import { parseLogQL, parseQuery } from '@vigil/query-language';
 
-/** Panel kinds the web UI draws. (An alarm-status panel comes with the alarms page.) */
-export type PanelType = 'timeseries' | 'stat' | 'table' | 'logs';
-export const PANEL_TYPES: readonly PanelType[] = ['timeseries', 'stat', 'table', 'logs'];
+/**
+ * Panel kinds the web UI draws. An `alarms` panel shows the state of the tenant's alarms whose
+ * name contains its `query` text (empty: all); its query is a plain filter, not PromQL.
+ */
+export type PanelType = 'timeseries' | 'stat' | 'table' | 'logs' | 'alarms';
+export const PANEL_TYPES: readonly PanelType[] = ['timeseries', 'stat', 'table', 'logs', 'alarms'];
 
 /** Value units the web UI formats. */
 export const UNITS = ['', 'short', 'percent', 'percentunit', 'bytes', 'bytes/s', 'bits/s', 'seconds', 'ms', 'reqps'] as const;
@@ -250,7 +253,7 @@ export function parseDashboard(raw: unknown): DashboardBody {
       if (language !== 'promql' && language !== 'logql') bad(`${path}.language`, 'must be "promql" or "logql"');
       if (type === 'logs' && language !== 'logql') bad(`${path}.language`, 'a logs panel needs a LogQL log query');
       const query = str(p.query, `${path}.query`, { max: DASHBOARD_LIMITS.maxQueryChars });
-      if (query.trim() !== '' && (language === 'promql' || language === 'logql')) {
+      if (type !== 'alarms' && query.trim() !== '' && (language === 'promql' || language === 'logql')) {
         const errors = language === 'promql' ? parseQuery(substituteForCheck(query)).errors : parseLogQL(substituteForCheck(query)).errors;
         if (errors.length > 0) bad(`${path}.query`, errors[0]!.message);
       }

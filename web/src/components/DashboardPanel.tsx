@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
+import { type AlarmSummary, listAlarms } from '../api/endpoints';
 import { type QueryOutcome, runQuery } from '../api/run-query';
 import { Link } from '../app/router';
 import type { Panel } from '../lib/dashboard';
@@ -38,7 +39,7 @@ export function DashboardPanel(props: DashboardPanelProps) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (!props.query.trim()) {
+    if (panel.type === 'alarms' || !props.query.trim()) {
       setOutcome(null);
       setError('');
       return;
@@ -84,7 +85,7 @@ export function DashboardPanel(props: DashboardPanelProps) {
           {panel.title || 'Untitled panel'}
         </h2>
         {busy ? <span class="muted">…</span> : null}
-        {props.query.trim() ? (
+        {props.query.trim() && panel.type !== 'alarms' ? (
           <Link
             href={exploreUrl(panel, props.query, props.startMs, props.endMs)}
             class="panel-link"
@@ -101,8 +102,9 @@ export function DashboardPanel(props: DashboardPanelProps) {
             {error}
           </p>
         ) : null}
-        {!props.query.trim() ? <p class="empty">No query yet.</p> : null}
-        {outcome ? <PanelContent panel={panel} outcome={outcome} height={plotHeight} onZoom={props.onZoom} /> : null}
+        {panel.type === 'alarms' ? <AlarmStatus filter={props.query} refreshTick={props.refreshTick} /> : null}
+        {panel.type !== 'alarms' && !props.query.trim() ? <p class="empty">No query yet.</p> : null}
+        {outcome && panel.type !== 'alarms' ? <PanelContent panel={panel} outcome={outcome} height={plotHeight} onZoom={props.onZoom} /> : null}
       </div>
     </section>
   );
@@ -115,6 +117,48 @@ export function exploreUrl(panel: Panel, query: string, startMs: number, endMs: 
   return `/explore${writeExploreState({ lang: panel.language, query, range, step: '', view: panel.type === 'timeseries' ? 'graph' : 'table' })}`;
 }
 
+/**
+ * The alarm-status panel: the tenant's alarms whose name contains `filter` (case-insensitive),
+ * worst state first, each linking to its page.
+ */
+function AlarmStatus(props: { filter: string; refreshTick: number }) {
+  const [alarms, setAlarms] = useState<AlarmSummary[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    let live = true;
+    listAlarms()
+      .then((a) => {
+        if (!live) return;
+        setAlarms(a);
+        setError('');
+      })
+      .catch((err) => {
+        if (!live) return;
+        setError(err instanceof ApiError && err.status === 404 ? 'This server has no alarms API yet.' : errorMessage(err));
+      });
+    return () => {
+      live = false;
+    };
+  }, [props.refreshTick]);
+  if (error) return <p class="muted">{error}</p>;
+  if (!alarms) return null;
+  const f = props.filter.trim().toLowerCase();
+  const order: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
+  const shown = alarms.filter((a) => !f || a.name.toLowerCase().includes(f)).sort((a, b) => (order[a.state] ?? 3) - (order[b.state] ?? 3) || a.name.localeCompare(b.name));
+  if (shown.length === 0) return <p class="empty">No alarms{f ? ` matching "${props.filter.trim()}"` : ''}.</p>;
+  return (
+    <ul class="chips alarm-status">
+      {shown.map((a) => (
+        <li key={a.name}>
+          <Link href={`/alarms/${encodeURIComponent(a.name)}`} class={`badge state-${a.state}`}>
+            {a.name}: {a.state === 'INSUFFICIENT_DATA' ? 'insufficient data' : a.state}
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function PanelContent(props: { panel: Panel; outcome: QueryOutcome; height: number; onZoom?: (startMs: number, endMs: number) => void }) {
   const { panel, outcome } = props;
   switch (outcome.kind) {
@@ -123,6 +167,7 @@ function PanelContent(props: { panel: Panel; outcome: QueryOutcome; height: numb
     case 'graph':
       return <Graph data={outcome.data} unit={panel.unit} height={props.height} label={panel.title || panel.query} receivedAt={outcome.receivedAt} onZoom={props.onZoom} />;
     case 'instant':
+      if (panel.type === 'logs') return <p class="muted">A logs panel needs a LogQL log query (this one gives numbers).</p>;
       return panel.type === 'stat' ? <StatPanel result={outcome.result} unit={panel.unit} /> : <ResultTable result={outcome.result} unit={panel.unit} caption={panel.title} />;
   }
 }

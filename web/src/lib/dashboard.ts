@@ -3,12 +3,13 @@ import type { QueryLanguage } from './query-tokenizer';
 import type { TimeRange } from './time-range';
 
 /** Panel kinds (the server validates the same list). */
-export type PanelType = 'timeseries' | 'stat' | 'table' | 'logs';
+export type PanelType = 'timeseries' | 'stat' | 'table' | 'logs' | 'alarms';
 export const PANEL_TYPES: ReadonlyArray<{ type: PanelType; label: string }> = [
   { type: 'timeseries', label: 'Time series' },
   { type: 'stat', label: 'Stat' },
   { type: 'table', label: 'Table' },
   { type: 'logs', label: 'Logs' },
+  { type: 'alarms', label: 'Alarm status' },
 ];
 
 /** Columns of the dashboard grid. */

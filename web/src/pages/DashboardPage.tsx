@@ -523,16 +523,23 @@ function PanelEditor(props: { panel: Panel; range: { startMs: number; endMs: num
           Close editor
         </button>
       </div>
-      <QueryEditor
-        id="pe-query"
-        label="Panel query ($variable, $__rate_interval and $__interval are replaced)"
-        lang={panel.language}
-        value={panel.query}
-        onChange={(query) => onChange({ query })}
-        startMs={props.range?.startMs}
-        endMs={props.range?.endMs}
-        prepareForCheck={prepareForCheck}
-      />
+      {panel.type === 'alarms' ? (
+        <span class="inline-field">
+          <label for="pe-query">Alarms whose name contains (empty: all)</label>
+          <input id="pe-query" size={40} value={panel.query} onInput={(e) => onChange({ query: e.currentTarget.value })} />
+        </span>
+      ) : (
+        <QueryEditor
+          id="pe-query"
+          label="Panel query ($variable, $__rate_interval and $__interval are replaced)"
+          lang={panel.language}
+          value={panel.query}
+          onChange={(query) => onChange({ query })}
+          startMs={props.range?.startMs}
+          endMs={props.range?.endMs}
+          prepareForCheck={prepareForCheck}
+        />
+      )}
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlarmSummary, AlarmTransition } from '../api/endpoints';
 import { alarmBody, emptyAlarmForm, formFromAlarm } from '../lib/alarm-form';
+import { DashboardPanel } from '../components/DashboardPanel';
 import { AlarmEditor } from './AlarmEditor';
 import { AlarmPage, withThresholds } from './AlarmPage';
 import { AlarmsPage, describeCondition } from './AlarmsPage';
@@ -212,5 +213,17 @@ describe('AlarmEditor', () => {
     const body = JSON.parse(post!.slice('POST /api/v1/alarms '.length));
     expect(body).toMatchObject({ name: 'ErrorsHigh', type: 'threshold', query: 'sum(rate(errors_total[5m]))', levels: [{ severity: 'critical', threshold: 5 }], channels: ['ops-slack', 'pager'] });
     expect(saved).toEqual(['ErrorsHigh']);
+  });
+});
+
+describe('alarm-status dashboard panel', () => {
+  it('shows the alarms whose name contains the filter, linking to each', async () => {
+    const panel = { id: 'a', title: 'Alarms', type: 'alarms' as const, language: 'promql' as const, query: 'latency', unit: '' as const, grid: { x: 0, y: 0, w: 24, h: 4 } };
+    render(<DashboardPanel panel={panel} query="latency" startMs={0} endMs={60_000} stepMs={15_000} refreshTick={0} />, root);
+    await settle();
+    const links = [...root.querySelectorAll('.alarm-status a')];
+    expect(links.map((a) => a.textContent)).toEqual(['HighLatency: ALARM']);
+    expect(links[0]?.getAttribute('href')).toBe('/alarms/HighLatency');
+    expect(calls.filter((c) => c.startsWith('/api/v1/query'))).toEqual([]);
   });
 });
