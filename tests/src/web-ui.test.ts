@@ -88,6 +88,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, colorScheme: 'light' });
   page = await context.newPage();
+  // Shorter than vitest's 30 s test timeout, so a wait that fails names its locator.
+  page.setDefaultTimeout(12_000);
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -242,6 +244,15 @@ describe('web UI in Chromium', () => {
     await page.locator('section[aria-label="Live tail"] .log-line').filter({ hasText: held }).waitFor();
     await shot('07-logs-live-tail');
     await page.getByRole('button', { name: 'Stop' }).click();
+
+    // A field of a line narrows the query to its value (the parser stage is added).
+    // (The error line is still open from above.)
+    expect(await page.locator('section[aria-label="Log lines"] .log-row[data-level="error"] > button').getAttribute('aria-expanded')).toBe('true');
+    await page.getByRole('button', { name: `Show only lines with user = ${EVIL}` }).click();
+    await page.waitForURL(/logfmt/);
+    expect(new URL(page.url()).searchParams.get('q')).toBe(`{app="shop"} | logfmt | user=${JSON.stringify(EVIL)}`);
+    await page.locator('section[aria-label="Log lines"] .muted').filter({ hasText: /^1 line$/ }).waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
   });
 
   it('builds a dashboard, saves it, and finds it again after a reload', async () => {

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
 import { lokiRange, lokiSeries } from '../api/endpoints';
 import { formatTime } from '../lib/format';
-import { type LogRow, exactSelector, parseFields, streamOfRow, streamSelectorOf, streamsToRows } from '../lib/logs';
+import { type LogRow, exactSelector, fieldParserOf, parseFields, streamOfRow, streamSelectorOf, streamsToRows } from '../lib/logs';
 
 /** Lines shown on each side of a line whose context is opened. */
 const CONTEXT_LINES = 10;
@@ -16,6 +16,8 @@ export interface LogLinesProps {
   /** Labels shown on every row (the others only in the detail). @default none */
   showLabels?: readonly string[];
   label: string;
+  /** Offered beside each label and field of an opened line: narrow the query to that value. */
+  onFilter?: (name: string, value: string, parser?: 'json' | 'logfmt') => void;
 }
 
 /**
@@ -40,14 +42,23 @@ export function LogLines(props: LogLinesProps) {
               {row.line}
             </span>
           </button>
-          {open === row.key ? <LogDetail row={row} query={props.query} /> : null}
+          {open === row.key ? <LogDetail row={row} query={props.query} onFilter={props.onFilter} /> : null}
         </li>
       ))}
     </ul>
   );
 }
 
-function LogDetail(props: { row: LogRow; query?: string }) {
+function FilterButton(props: { name: string; value: string; parser?: 'json' | 'logfmt'; onFilter?: (name: string, value: string, parser?: 'json' | 'logfmt') => void }) {
+  if (!props.onFilter) return null;
+  return (
+    <button type="button" class="link filter-button" aria-label={`Show only lines with ${props.name} = ${props.value}`} onClick={() => props.onFilter!(props.name, props.value, props.parser)}>
+      filter
+    </button>
+  );
+}
+
+function LogDetail(props: { row: LogRow; query?: string; onFilter?: (name: string, value: string, parser?: 'json' | 'logfmt') => void }) {
   const { row } = props;
   const fields = parseFields(row.line);
   const [context, setContext] = useState<{ before: LogRow[]; after: LogRow[] } | null>(null);
@@ -81,7 +92,9 @@ function LogDetail(props: { row: LogRow; query?: string }) {
         {Object.entries(row.labels).map(([k, v]) => (
           <div key={k} class="kv-row">
             <dt>{k}</dt>
-            <dd>{v}</dd>
+            <dd>
+              {v} <FilterButton name={k} value={v} onFilter={props.onFilter} />
+            </dd>
           </div>
         ))}
       </dl>
@@ -92,7 +105,9 @@ function LogDetail(props: { row: LogRow; query?: string }) {
             {fields.map(([k, v], i) => (
               <div key={i} class="kv-row">
                 <dt>{k}</dt>
-                <dd>{v}</dd>
+                <dd>
+                  {v} {/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? <FilterButton name={k} value={v} parser={fieldParserOf(row.line)} onFilter={props.onFilter} /> : null}
+                </dd>
               </div>
             ))}
           </dl>

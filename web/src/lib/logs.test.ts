@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectLevel, exactSelector, parseFields, stackVolume, streamOfRow, streamSelectorOf, streamsToRows, volumeQuery } from './logs';
+import { withLabelFilter, detectLevel, exactSelector, parseFields, stackVolume, streamOfRow, streamSelectorOf, streamsToRows, volumeQuery } from './logs';
 
 describe('detectLevel', () => {
   it.each<{ labels: Record<string, string>; line: string; level: string }>([
@@ -75,5 +75,14 @@ describe('volume', () => {
       [3, 5],
     ]);
     expect(v.total).toBe(8);
+  });
+});
+
+describe('withLabelFilter', () => {
+  it('appends a label filter with the value quoted, so it cannot end the string', () => {
+    expect(withLabelFilter('{app="a"} | json ', 'status', '500')).toBe('{app="a"} | json | status="500"');
+    expect(withLabelFilter('{app="a"}', 'status', '500', 'logfmt')).toBe('{app="a"} | logfmt | status="500"');
+    expect(withLabelFilter('{app="a"} |json', 'status', '500', 'json')).toBe('{app="a"} |json | status="500"');
+    expect(withLabelFilter('{app="a"}', 'user', 'x" or "1')).toBe('{app="a"} | user="x\\" or \\"1"');
   });
 });

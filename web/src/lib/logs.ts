@@ -230,3 +230,22 @@ export function streamOfRow(rowLabels: Record<string, string>, streams: Readonly
   }
   return best;
 }
+
+/** The parser stage that extracts a line's fields (what {@link parseFields} read them as). */
+export function fieldParserOf(line: string): 'json' | 'logfmt' {
+  return line.trim().startsWith('{') ? 'json' : 'logfmt';
+}
+
+/**
+ * `query` narrowed to lines whose label `name` equals `value`: a label filter stage appended, the
+ * value quoted as a LogQL string. For a field of the line, `parser` (`json`, `logfmt`) is added
+ * first unless the query already has it, so the field exists as a label.
+ *
+ * @example withLabelFilter('{app="a"} | json', 'status', '500') // '{app="a"} | json | status="500"'
+ * @example withLabelFilter('{app="a"}', 'status', '500', 'logfmt') // '{app="a"} | logfmt | status="500"'
+ */
+export function withLabelFilter(query: string, name: string, value: string, parser?: 'json' | 'logfmt'): string {
+  let q = query.trim();
+  if (parser && !new RegExp(`\\|\\s*${parser}\\b`).test(q)) q = `${q} | ${parser}`;
+  return `${q} | ${name}=${JSON.stringify(value)}`;
+}

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
 import { type QueryOutcome, runQuery } from '../api/run-query';
-import { navigate } from '../app/router';
+import { Link, navigate } from '../app/router';
 import { Graph } from '../components/Graph';
 import { LogLines } from '../components/LogLines';
 import { QueryEditor } from '../components/QueryEditor';
@@ -9,7 +9,7 @@ import { ResultTable } from '../components/ResultTable';
 import { TimeRangePicker } from '../components/TimeRangePicker';
 import type { QueryLanguage } from '../lib/query-tokenizer';
 import { effectiveStepMs, resolveRange } from '../lib/time-range';
-import { type ExploreState, readExploreState, writeExploreState } from '../lib/url-state';
+import { type ExploreState, readExploreState, writeExploreState, writeLogsState } from '../lib/url-state';
 import { formatDurationMs } from '../lib/duration';
 
 const PLACEHOLDER: Record<QueryLanguage, string> = {
@@ -152,7 +152,12 @@ export function ExplorePage(props: { search: string }) {
           />
         ) : null}
         {outcome?.kind === 'instant' ? <ResultTable result={outcome.result} caption={`Result of ${state.query}`} /> : null}
-        {outcome?.kind === 'logs' ? <LogLines rows={outcome.rows} query={state.query} label={`Lines of ${state.query}`} /> : null}
+        {outcome?.kind === 'logs' ? (
+          <>
+            <Link href={`/logs${writeLogsState({ query: state.query, range: state.range, limit: 500 })}`}>Open in Logs (volume, live tail)</Link>
+            <LogLines rows={outcome.rows} query={state.query} label={`Lines of ${state.query}`} />
+          </>
+        ) : null}
       </section>
     </main>
   );

@@ -9,7 +9,7 @@ import { QueryEditor } from '../components/QueryEditor';
 import { TimeRangePicker } from '../components/TimeRangePicker';
 import { VolumeChart } from '../components/VolumeChart';
 import { formatDurationMs } from '../lib/duration';
-import { type LogRow, type LokiStream, type StackedVolume, stackVolume, streamsToRows, volumeQuery } from '../lib/logs';
+import { type LogRow, type LokiStream, type StackedVolume, stackVolume, streamsToRows, volumeQuery, withLabelFilter } from '../lib/logs';
 import type { MatrixSeries } from '../lib/series';
 import { autoStepMs, effectiveStepMs, resolveRange } from '../lib/time-range';
 import { type LogsState, readLogsState, writeLogsState } from '../lib/url-state';
@@ -152,7 +152,7 @@ export function LogsPage(props: { search: string }) {
             {rows.length} line{rows.length === 1 ? '' : 's'}
             {rows.length >= state.limit ? ` (the newest ${state.limit}; narrow the range or raise the limit for more)` : ''}
           </p>
-          <LogLines rows={rows} query={state.query} label="Log lines, newest first" />
+          <LogLines rows={rows} query={state.query} label="Log lines, newest first" onFilter={(name, value, parser) => commit({ query: withLabelFilter(state.query, name, value, parser) })} />
         </section>
       ) : null}
       {!state.query.trim() ? <p class="empty">Type a LogQL query, such as {'{host="web-1"}'}, and press Enter.</p> : null}
