@@ -218,3 +218,51 @@ export const saveAlarm = (body: unknown, existing: string | undefined) =>
 /** `POST /api/v1/alarms/backtest`: an unsaved definition over stored data. */
 export const backtestDefinition = (alarm: unknown, fromMs: number, toMs: number) =>
   api<BacktestResult>('/api/v1/alarms/backtest', { method: 'POST', body: { alarm, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() } });
+
+/** A silence (`/api/v1/silences`): mutes alerts whose labels match every matcher while active. */
+export interface Silence {
+  id: string;
+  matchers: Array<{ name: string; value: string; type: '=' | '!=' | '=~' | '!~' }>;
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+  createdAt: string;
+  status: { state: 'active' | 'pending' | 'expired' };
+}
+export const listSilences = () => api<Silence[]>('/api/v1/silences');
+export const createSilence = (body: { matchers: Silence['matchers']; startsAt?: string; endsAt: string; createdBy: string; comment: string }) =>
+  api<Silence>('/api/v1/silences', { method: 'POST', body });
+/** Expires a silence at once (`DELETE /api/v1/silences/:id`; it stays listed for audit). */
+export const expireSilence = (id: string) => api<Silence>(`/api/v1/silences/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+/** A notification channel as the API shows it (secrets replaced by `<secret>`). */
+export interface Channel {
+  name: string;
+  type: 'slack' | 'email' | 'webhook' | 'scaling';
+  description?: string;
+  url?: string;
+  channel?: string;
+  to?: string[];
+  [field: string]: unknown;
+}
+export const listChannels = () => api<Channel[]>('/api/v1/channels');
+/** `POST /api/v1/channels/:name/test`: sends a test notification now and reports what the receiver said. */
+export const testChannel = (name: string) =>
+  api<{ delivered: boolean; permanent?: boolean; error?: string }>(`/api/v1/channels/${encodeURIComponent(name)}/test`, { method: 'POST' });
+
+/** A message of the notification outbox (`/api/v1/notifications`). */
+export interface Notification {
+  id: string;
+  channel: string;
+  status: 'pending' | 'delivered' | 'dead';
+  groupKey: string;
+  groupStatus: string;
+  alerts: Array<{ alarm: string; status: string; labels: Record<string, string>; startsAt: string }>;
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+export const listNotifications = (limit = 200) => api<Notification[]>('/api/v1/notifications', { params: { limit } });

@@ -109,7 +109,7 @@ export function App() {
       page = <DashboardPage id={route.id!} search={route.search} />;
       break;
     case 'alarms':
-      page = <AlarmsPage search={route.search} />;
+      page = <AlarmsPage search={route.search} user={session.keyName} />;
       break;
     case 'alarm':
       page = <AlarmPage name={route.id!} search={route.search} />;

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { errorMessage } from '../api/client';
-import { type AlarmInstance, type AlarmSummary, type AlarmTransition, type BacktestResult, alarmHistory, backtestAlarm, deleteAlarm, getAlarm } from '../api/endpoints';
+import { ApiError, errorMessage } from '../api/client';
+import { type AlarmInstance, type AlarmSummary, type AlarmTransition, type BacktestResult, alarmHistory, backtestAlarm, deleteAlarm, getAlarm, listNotifications, type Notification } from '../api/endpoints';
 import { type QueryOutcome, runQuery } from '../api/run-query';
 import { Link, navigate } from '../app/router';
 import { Graph } from '../components/Graph';
@@ -122,6 +122,9 @@ export function AlarmPage(props: { name: string; search: string }) {
         {alarm.enabled ? null : <span class="badge">disabled</span>}
         <span class="spacer" />
         <TimeRangePicker id="alarm-range" value={range} onChange={setRange} />
+        <Link href={`/alarms?tab=silences&matchers=${encodeURIComponent(`alertname=${JSON.stringify(alarm.name)}`)}`} class="button-link secondary">
+          Silence
+        </Link>
         {editable && alarm.type === 'threshold' ? (
           <Link href={`${here}?edit=1`} class="button-link secondary">
             Edit
@@ -231,8 +234,58 @@ export function AlarmPage(props: { name: string; search: string }) {
       )}
       <h2>History</h2>
       {history === null ? <p class="muted">Loading…</p> : <Timeline transitions={history} label={`State changes of ${alarm.name}, newest first`} />}
+      <h2>Notifications sent</h2>
+      <SentNotifications alarm={alarm.name} reload={reload} />
       <Backtest name={alarm.name} range={resolved} />
     </main>
+  );
+}
+
+/** The outbox messages that carried this alarm (newest 200 of the tenant looked at). */
+function SentNotifications(props: { alarm: string; reload: number }) {
+  const [rows, setRows] = useState<Notification[] | null>(null);
+  const [note, setNote] = useState('');
+  useEffect(() => {
+    let live = true;
+    listNotifications()
+      .then((all) => live && setRows(all.filter((n) => n.alerts.some((a) => a.alarm === props.alarm))))
+      .catch((err) => live && setNote(err instanceof ApiError && err.status === 404 ? 'This server has no notifications API yet.' : errorMessage(err)));
+    return () => {
+      live = false;
+    };
+  }, [props.alarm, props.reload]);
+  if (note) return <p class="muted">{note}</p>;
+  if (!rows) return <p class="muted">Loading…</p>;
+  if (rows.length === 0) return <p class="empty">None among the newest notifications.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="data-table">
+        <caption class="visually-hidden">Notifications sent for {props.alarm}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Created</th>
+            <th scope="col">Channel</th>
+            <th scope="col">Alert</th>
+            <th scope="col">Delivery</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((n) => (
+            <tr key={n.id}>
+              <td>{formatTime(Date.parse(n.createdAt))}</td>
+              <td>{n.channel}</td>
+              <td>{n.groupStatus}</td>
+              <td>
+                <span class={`badge ${n.status === 'delivered' ? 'state-OK' : n.status === 'dead' ? 'state-ALARM' : 'state-INSUFFICIENT_DATA'}`}>{n.status}</span>
+                {n.deliveredAt ? ` ${formatTime(Date.parse(n.deliveredAt))}` : ''}
+                {n.attempts > 1 ? ` · ${n.attempts} attempts` : ''}
+                {n.lastError ? <div class="muted">{n.lastError}</div> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -5,6 +5,8 @@ import { runQuery } from '../api/run-query';
 import { Link, navigate } from '../app/router';
 import { Sparkline } from '../components/Sparkline';
 import { AlarmEditor } from './AlarmEditor';
+import { ChannelsTab } from './ChannelsTab';
+import { SilencesTab } from './SilencesTab';
 import { formatTime } from '../lib/format';
 import type { MatrixSeries } from '../lib/series';
 
@@ -16,8 +18,10 @@ const STATE_ORDER: Record<AlarmState, number> = { ALARM: 0, INSUFFICIENT_DATA: 1
 const STATE_LABEL: Record<AlarmState, string> = { ALARM: 'In alarm', INSUFFICIENT_DATA: 'Insufficient data', OK: 'OK' };
 
 /** The alarms of the tenant (`/api/v1/alarms`): state, a sparkline of the query, and links to each alarm. */
-export function AlarmsPage(props: { search: string }) {
-  const creating = new URLSearchParams(props.search).get('new') === '1';
+export function AlarmsPage(props: { search: string; user?: string }) {
+  const params = new URLSearchParams(props.search);
+  const creating = params.get('new') === '1';
+  const tab = params.get('tab') === 'silences' ? 'silences' : params.get('tab') === 'channels' ? 'channels' : 'alarms';
   const [alarms, setAlarms] = useState<AlarmSummary[] | undefined>(undefined);
   const [error, setError] = useState('');
   const [missing, setMissing] = useState(false);
@@ -61,12 +65,22 @@ export function AlarmsPage(props: { search: string }) {
       </main>
     );
   }
+  if (tab !== 'alarms') {
+    return (
+      <main class="page">
+        <h1>{tab === 'silences' ? 'Silences' : 'Channels'}</h1>
+        <AlarmTabs current={tab} />
+        {tab === 'silences' ? <SilencesTab prefill={params.get('matchers') ?? undefined} createdBy={props.user ?? ''} /> : <ChannelsTab />}
+      </main>
+    );
+  }
   const shown = (alarms ?? []).filter((a) => !filter || a.state === filter);
   const counts = { ALARM: 0, INSUFFICIENT_DATA: 0, OK: 0 };
   for (const a of alarms ?? []) counts[a.state]++;
   return (
     <main class="page">
       <h1>Alarms</h1>
+      <AlarmTabs current="alarms" />
       <div class="toolbar">
         <Link href="/alarms?new=1" class="button-link">
           New alarm
@@ -128,6 +142,24 @@ export function AlarmsPage(props: { search: string }) {
         </div>
       ) : null}
     </main>
+  );
+}
+
+/** Links between the alarms list, silences and channels. */
+function AlarmTabs(props: { current: 'alarms' | 'silences' | 'channels' }) {
+  const tabs = [
+    { id: 'alarms', label: 'Alarms', href: '/alarms' },
+    { id: 'silences', label: 'Silences', href: '/alarms?tab=silences' },
+    { id: 'channels', label: 'Channels', href: '/alarms?tab=channels' },
+  ] as const;
+  return (
+    <nav aria-label="Alarm settings" class="tabs">
+      {tabs.map((t) => (
+        <Link key={t.id} href={t.href} aria-current={props.current === t.id ? 'page' : undefined}>
+          {t.label}
+        </Link>
+      ))}
+    </nav>
   );
 }
 

@@ -84,6 +84,23 @@ beforeEach(() => {
         return new Response(JSON.stringify({ status: 'success', data: { ...ALARM, ...JSON.parse(String(init.body)) } }), { status: 201 });
       }
       const path = url.split('?')[0];
+      if (path === '/api/v1/channels/ops-slack/test') {
+        return new Response(JSON.stringify({ status: 'success', data: { delivered: false, permanent: true, error: 'HTTP 404 from <secret>' } }), { status: 200 });
+      }
+      if (init?.method === 'POST' && path === '/api/v1/silences') {
+        return new Response(JSON.stringify({ status: 'success', data: {} }), { status: 201 });
+      }
+      const extra: Record<string, unknown> = {
+        '/api/v1/silences': [
+          { id: 's1', matchers: [{ name: 'alertname', type: '=', value: EVIL }], startsAt: '2026-11-22T11:00:00.000Z', endsAt: '2026-11-22T13:00:00.000Z', createdBy: 'ann', comment: 'deploy', createdAt: '2026-11-22T11:00:00.000Z', status: { state: 'active' } },
+        ],
+        '/api/v1/channels': [{ name: 'ops-slack', type: 'slack', url: '<secret>', channel: 'ops' }],
+        '/api/v1/notifications': [
+          { id: 'n1', channel: 'ops-slack', status: 'delivered', groupKey: 'g', groupStatus: 'firing', alerts: [{ alarm: 'HighLatency', status: 'firing', labels: {}, startsAt: '2026-11-22T11:58:00.000Z' }], createdAt: '2026-11-22T11:58:01.000Z', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: '2026-11-22T11:58:02.000Z' },
+          { id: 'n2', channel: 'ops-slack', status: 'dead', groupKey: 'h', groupStatus: 'firing', alerts: [{ alarm: 'Other', status: 'firing', labels: {}, startsAt: '2026-11-22T11:00:00.000Z' }], createdAt: '2026-11-22T11:00:01.000Z', attempts: 5, nextAttemptAt: null, lastError: 'x', deliveredAt: null },
+        ],
+      };
+      if (path! in extra) return new Response(JSON.stringify({ status: 'success', data: extra[path!] }), { status: 200 });
       const data =
         path === '/api/v1/alarms'
           ? [QUIET, ALARM]
@@ -146,6 +163,12 @@ describe('AlarmPage', () => {
     expect(timeline?.textContent).toContain('OK → ALARM (critical)');
     expect(timeline?.textContent).toContain(`job="${EVIL}"`);
     expect(root.querySelector('img')).toBeNull();
+    // Only the notifications that carried this alarm.
+    const sent = root.querySelector('table[class="data-table"] caption')?.textContent;
+    expect(sent).toBeDefined();
+    expect([...root.querySelectorAll('tbody tr')].some((tr) => tr.textContent?.includes('delivered'))).toBe(true);
+    expect([...root.querySelectorAll('tbody tr')].some((tr) => tr.textContent?.includes('dead'))).toBe(false);
+    expect(root.querySelector('a[href^="/alarms?tab=silences"]')?.getAttribute('href')).toBe(`/alarms?tab=silences&matchers=${encodeURIComponent('alertname="HighLatency"')}`);
     // The graph carries the query's series and one line per threshold level.
     expect([...root.querySelectorAll('.legend-name')].map((e) => e.textContent)).toEqual(['{job="api"}', 'threshold warning > 0.5', 'threshold critical > 1']);
   });
@@ -225,5 +248,35 @@ describe('alarm-status dashboard panel', () => {
     expect(links.map((a) => a.textContent)).toEqual(['HighLatency: ALARM']);
     expect(links[0]?.getAttribute('href')).toBe('/alarms/HighLatency');
     expect(calls.filter((c) => c.startsWith('/api/v1/query'))).toEqual([]);
+  });
+});
+
+describe('silences and channels', () => {
+  it('lists silences as text and creates one from typed matchers', async () => {
+    render(<AlarmsPage search={`?tab=silences&matchers=${encodeURIComponent('alertname="HighLatency"')}`} user="ann" />, root);
+    await settle();
+    expect(root.querySelector('tbody')?.textContent).toContain(`alertname="${EVIL.replaceAll('"', '\\"')}"`);
+    expect(root.querySelector('img')).toBeNull();
+    expect((root.querySelector('#si-matchers') as HTMLInputElement).value).toBe('alertname="HighLatency"');
+    await act(async () => {
+      (root.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const post = calls.find((c) => c.startsWith('POST /api/v1/silences '));
+    const body = JSON.parse(post!.slice('POST /api/v1/silences '.length));
+    expect(body).toMatchObject({ matchers: [{ name: 'alertname', type: '=', value: 'HighLatency' }], createdBy: 'ann' });
+    expect(Date.parse(body.endsAt) - Date.now()).toBeGreaterThan(7_100_000);
+  });
+
+  it('sends a test notification to a channel and shows what the receiver said', async () => {
+    render(<AlarmsPage search="?tab=channels" />, root);
+    await settle();
+    expect(root.querySelector('tbody')?.textContent).toContain('#ops');
+    await act(async () => {
+      (root.querySelector('tbody button') as HTMLButtonElement).click();
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(calls).toContain('POST /api/v1/channels/ops-slack/test undefined');
+    expect(root.querySelector('tbody output')?.textContent).toBe('failed (permanent): HTTP 404 from <secret>');
   });
 });
