@@ -19,6 +19,8 @@ const DEBIAN_PACKAGES = [
   { pkg: 'libcurl3-gnutls', bin: '/usr/lib/x86_64-linux-gnu/libcurl-gnutls.so.4' },
   { pkg: 'libyajl2', bin: '/usr/lib/x86_64-linux-gnu/libyajl.so.2' },
   { pkg: 'rsyslog', bin: '/usr/sbin/rsyslogd' },
+  // The web UI's browser suite (tests/src/web-ui.test.ts) drives it with playwright-core.
+  { pkg: 'chromium', bin: '/usr/bin/chromium' },
 ];
 
 if (!existsSync(join(root, 'node_modules', '.bin', 'turbo'))) {

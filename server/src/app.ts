@@ -10,6 +10,7 @@ import { scalingApi } from './alerting/scaling.js';
 import type { AlertingRuntime } from './alerting/runtime.js';
 import { keysApi, tenantsApi } from './api/admin-api.js';
 import { agentsApi } from './api/agents-api.js';
+import { dashboardsApi } from './api/dashboards-api.js';
 import { lokiApi } from './api/loki-api.js';
 import { lokiQueryApi } from './api/loki-query-api.js';
 import { queryApi } from './api/query-api.js';
@@ -34,6 +35,10 @@ import { metricFiltersApi } from './metric-filters/api.js';
 import type { MetricFilterService } from './metric-filters/service.js';
 import { ServerMetrics } from './metrics.js';
 import type { StorageHandle } from './storage-handle.js';
+import { webLanguageApi } from './web/language-api.js';
+import { securityHeaders } from './web/security-headers.js';
+import { sessionApi, signInHandler } from './web/session-api.js';
+import { webUiFiles } from './web/static-files.js';
 
 /** What {@link createApp} needs. `storage()` is undefined until storage is open and recovered. */
 export interface AppDeps {
@@ -47,6 +52,8 @@ export interface AppDeps {
   /** The ingest context; pass one to share rate limits with ingest outside HTTP (syslog). */
   ingest?: IngestContext;
   log?: Logger;
+  /** The built web UI served at `/`. @default `web/dist` beside the server (see `defaultWebDir`) */
+  webDir?: string;
   /** Clock, epoch ms. @default Date.now */
   now?: () => number;
 }
@@ -93,6 +100,8 @@ export function createApp(deps: AppDeps) {
     );
   });
 
+  app.use('*', securityHeaders());
+
   app.onError((err, c) => errorResponse(err, c, log));
   app.notFound((c) => errorResponse(new HttpError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, log));
 
@@ -101,9 +110,14 @@ export function createApp(deps: AppDeps) {
     deps.storage() ? c.text('Vigil is Ready.\n') : c.text('Storage is starting.\n', 503, { 'Retry-After': '5' }),
   );
 
+  // The web UI's files and its sign-in need no key (the browser has none yet).
+  app.use('*', webUiFiles({ dir: deps.webDir }));
+  const sessionDeps = { storage, metrics, now };
+  app.post('/api/v1/session', signInHandler(sessionDeps));
+
   app.use('*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    return authenticate(() => deps.storage()?.resources, metrics)(c, next);
+    return authenticate(deps.storage, metrics, now)(c, next);
   });
 
   app.get('/metrics', requireScope('admin'), requireRoot(), async (c) => {
@@ -168,6 +182,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/scaling', scaling.k8s);
   app.route('/api/v1', prometheusRulesApi({ service: () => alerting().alarms, groups: (tenant) => alerting().ruleGroups(tenant) }));
   app.route('/api/v1/agents', agentsApi(storage, now));
+  app.route('/api/v1/session', sessionApi(sessionDeps));
+  app.route('/api/v1/dashboards', dashboardsApi({ docs: () => storage().docs, now }));
+  app.route('/api/v1/web', webLanguageApi());
   app.route('/api/v1/keys', keysApi(storage, now));
   app.route('/api/v1/tenants', tenantsApi(storage, now, deps.config.retentionMs));
 

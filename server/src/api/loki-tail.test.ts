@@ -72,6 +72,43 @@ describe('GET /loki/api/v1/tail (WebSocket)', () => {
     ws.close();
   });
 
+  /** Signs in like the web UI and returns the session cookie. */
+  const signIn = async () => {
+    const res = await fetch(`http://${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vigil-request': '1' },
+      body: JSON.stringify({ key: KEY }),
+    });
+    expect(res.status).toBe(200);
+    return /vigil_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
+  };
+
+  it('accepts the web UI session cookie from the same origin, with the tenant in orgId', async () => {
+    const cookie = await signIn();
+    const ws = await new Promise<WebSocket>((resolve, reject) => {
+      const w = new WebSocket(`ws://${base}/loki/api/v1/tail?orgId=web-team&query=${encodeURIComponent('{app="ui"}')}`, {
+        headers: { cookie, origin: `http://${base}` },
+      });
+      w.once('open', () => resolve(w));
+      w.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+    const frames: string[] = [];
+    ws.on('message', (d) => frames.push(String(d)));
+    await push('web-team', { app: 'ui' }, 'from the browser tail');
+    const started = performance.now();
+    while (frames.length === 0 && performance.now() - started < 2000) await new Promise((r) => setTimeout(r, 20));
+    expect(frames.join('')).toContain('from the browser tail');
+    ws.close();
+  });
+
+  it.each([
+    { name: 'another origin', origin: 'http://evil.example' },
+    { name: 'no origin', origin: undefined },
+  ])('refuses a cookie-authenticated upgrade from $name (cross-site WebSocket hijacking)', async ({ origin }) => {
+    const cookie = await signIn();
+    await expect(open('{app="ui"}', origin ? { cookie, origin } : { cookie })).rejects.toThrow('HTTP 403');
+  });
+
   it('refuses an upgrade without a valid key', async () => {
     await expect(open('{app="web"}', {})).rejects.toThrow('HTTP 401');
     await expect(open('{app="web"}', { authorization: 'Bearer nope' })).rejects.toThrow('HTTP 401');

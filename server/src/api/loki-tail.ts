@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { labelsToObject } from '@vigil/storage';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { resolveAuth } from '../auth/middleware.js';
+import { resolveRequestAuth } from '../auth/middleware.js';
 import { HttpError, isHttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -33,7 +33,8 @@ function compileTailQuery(query: string): ReturnType<typeof compileLogQueryPipel
 
 /**
  * Serves `GET /loki/api/v1/tail` (WebSocket), Loki's live tail: authenticated like every other
- * route (the `Authorization` header of the upgrade request, `X-Scope-OrgID` for the root key),
+ * route (the `Authorization` header of the upgrade request, or the web UI's session cookie from
+ * the same origin; `X-Scope-OrgID` or the `orgId` parameter for the root key),
  * scope `query`. Each frame is Loki's `{"streams":[{"stream":{...},"values":[["<ns>","line"]]}],
  * "dropped_entries":[...]}`. Entries are sent once durable; `delay_for` (≤ 5 s) holds them back,
  * `start` replays stored entries first (at most `limit`). A slow reader loses entries (reported in
@@ -71,7 +72,15 @@ export function attachLokiTail(
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      const auth = resolveAuth(storage.resources, deps.metrics, header('authorization'), header('x-scope-orgid'));
+      // Browsers cannot set headers on a WebSocket: the web UI authenticates with its session
+      // cookie (same-origin checked) and names the tenant in `orgId`, read like X-Scope-OrgID.
+      const auth = resolveRequestAuth(
+        storage,
+        deps.metrics,
+        { method: 'GET', header: (name) => (name === 'x-scope-orgid' ? (header(name) ?? url.searchParams.get('orgId') ?? undefined) : header(name)) },
+        now(),
+        { websocket: true },
+      );
       if (!auth.scopes.has('query')) throw new HttpError('forbidden', 'this API key lacks the "query" scope');
       const query = url.searchParams.get('query');
       if (!query) throw new HttpError('bad_data', 'invalid parameter "query": query must not be empty');

@@ -63,19 +63,16 @@ describe('createLogQLEngine', () => {
     expect((err as Error).message).toBe('1:26: parse error: unclosed left parenthesis');
   });
 
-  it('filters 200k lines through json and a label filter in well under a second', async () => {
+  it('filters 200k lines through json and a label filter (speed: npm run bench -- --workload logs)', async () => {
     const src = createMemoryLogSource();
     for (let i = 0; i < 200_000; i++) {
       src.add({ app: 'api', host: `h${i % 4}` }, BigInt(i) * 1_000_000n, `{"level":"${i % 10 === 0 ? 'error' : 'info'}","msg":"request ${i}","status":${200 + (i % 3)}}`);
     }
     const engine = createLogQLEngine(src);
-    const t0 = performance.now();
     const r = await engine.query('sum by (level) (count_over_time({app="api"} | json | level="error" [1h]))', {
       startNs: 200_000n * 1_000_000n,
       endNs: 200_000n * 1_000_000n,
     });
-    const elapsed = performance.now() - t0;
     expect(r).toMatchObject({ resultType: 'vector', result: [{ labels: { level: 'error' }, value: 20_000 }] });
-    expect(elapsed).toBeLessThan(3000);
   });
 });

@@ -1,0 +1,322 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useProcessManager } from './lib/process-manager.js';
+import { REMOTE_WRITE_HEADERS, type WriteSeries, remoteWriteBody } from './lib/remote-write.js';
+import { TEST_ROOT_KEY, type VigilServer, startVigil } from './lib/vigil-server.js';
+
+/*
+ * The web UI (issue 9) in real Chromium (Debian `chromium`, driven by playwright-core) against a
+ * real `vigil server` serving the built `web/dist`, with data pushed through the ingest APIs:
+ * sign in, a PromQL graph (and the render time of 100 series × 1,000 points), logs with their
+ * volume and a live-tailed line, a dashboard built, saved and reloaded, the agents inventory, and a
+ * label value that is HTML shown as text. Screenshots of every page go to the folder printed at
+ * the start (`VIGIL_SCREENSHOT_DIR` chooses it).
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
+const EVIL = '<img src=x onerror=alert(1)>';
+const STEP_MS = 15_000;
+const PERF_SERIES = 100;
+const PERF_POINTS = 1000;
+
+const processes = useProcessManager();
+let vigil: VigilServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let shots: string;
+const dialogs: string[] = [];
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+/** Start of the perf series, epoch ms, aligned to the step. */
+let perfStartMs: number;
+
+async function push(path: string, body: Buffer | string, headers: Record<string, string>): Promise<void> {
+  const res = await vigil.request(path, { method: 'POST', body, headers });
+  if (res.status >= 300) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+}
+
+function pushLogs(streams: Array<{ stream: Record<string, string>; values: Array<[string, string]> }>): Promise<void> {
+  return push('/loki/api/v1/push', JSON.stringify({ streams }), { 'content-type': 'application/json' });
+}
+
+const ns = (ms: number) => `${ms}000000`;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/ensure-test-deps.mjs does it as root)`);
+  if (!existsSync(WEB_DIST)) throw new Error(`${WEB_DIST} is missing: build the web UI first (npx turbo run build)`);
+  shots = process.env.VIGIL_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'vigil-web-ui-'));
+  mkdirSync(shots, { recursive: true });
+  console.log(`web UI screenshots: ${shots}`);
+
+  vigil = await startVigil(processes);
+  const nowMs = Date.now();
+  perfStartMs = Math.floor((nowMs - PERF_POINTS * STEP_MS) / STEP_MS) * STEP_MS;
+  const series: WriteSeries[] = [];
+  for (let s = 0; s < PERF_SERIES; s++) {
+    const samples = [];
+    for (let i = 0; i < PERF_POINTS; i++) samples.push({ timestampMs: perfStartMs + i * STEP_MS, value: s * 10 + Math.sin(i / 20 + s) * 5 });
+    series.push({ labels: { __name__: 'perf_series', instance: `i-${String(s).padStart(3, '0')}` }, samples });
+  }
+  const recent = Array.from({ length: 40 }, (_, i) => ({ timestampMs: nowMs - (39 - i) * STEP_MS, value: i }));
+  series.push({ labels: { __name__: 'xss_metric', job: EVIL }, samples: recent });
+  series.push({ labels: { __name__: 'xss_metric', job: 'api' }, samples: recent.map((s) => ({ ...s, value: s.value * 2 })) });
+  series.push({ labels: { __name__: 'vigil_agent_up', host: 'web-1', group: 'frontend' }, samples: recent.map((s) => ({ ...s, value: 1 })) });
+  series.push({ labels: { __name__: 'vigil_agent_build_info', host: 'web-1', version: '0.1.0' }, samples: recent.map((s) => ({ ...s, value: 1 })) });
+  await push('/api/v1/write', remoteWriteBody(series), REMOTE_WRITE_HEADERS);
+  const teamB = await vigil.request('/api/v1/write', {
+    method: 'POST',
+    tenant: 'team-b',
+    headers: REMOTE_WRITE_HEADERS,
+    body: remoteWriteBody([{ labels: { __name__: 'xss_metric', job: 'team-b-only' }, samples: recent }]),
+  });
+  expect(teamB.status).toBe(204);
+  await pushLogs([
+    { stream: { app: 'shop', level: 'info' }, values: Array.from({ length: 30 }, (_, i) => [ns(nowMs - 600_000 + i * 10_000), `GET /cart ${i} 200`]) },
+    { stream: { app: 'shop', level: 'error' }, values: [[ns(nowMs - 120_000), `level=error msg="payment failed" user="${EVIL}"`]] },
+  ]);
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, colorScheme: 'light' });
+  page = await context.newPage();
+  // Shorter than vitest's 30 s test timeout, so a wait that fails names its locator.
+  page.setDefaultTimeout(12_000);
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('web UI in Chromium', () => {
+  it('signs in with an API key into an HttpOnly, SameSite=Strict session and shows the tenant', async () => {
+    await page.goto(`${vigil.url}/explore`);
+    await page.waitForURL(/\/sign-in/);
+    await shot('01-sign-in');
+    await page.getByLabel('API key').fill('wrong-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'invalid API key' }).waitFor();
+    await page.getByLabel('API key').fill(TEST_ROOT_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/explore/);
+    expect(await page.getByTestId('tenant').inputValue()).toBe('default');
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'vigil_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(session?.value).not.toContain(TEST_ROOT_KEY);
+    // The key is nowhere in the page's storage.
+    // (Expressions evaluated in the page are strings: this package compiles without the DOM types.)
+    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie');
+    expect(stored).not.toContain(TEST_ROOT_KEY);
+  });
+
+  it('runs a PromQL query and draws the graph; a label value that is HTML stays text', async () => {
+    await page.getByLabel('PromQL query').fill('xss_metric');
+    await page.getByRole('button', { name: 'Run query' }).click();
+    const plot = page.locator('.graph-plot[data-render-ms]');
+    await plot.waitFor();
+    expect(await plot.getAttribute('data-series')).toBe('2');
+    expect(page.url()).toContain('q=xss_metric');
+    const legend = page.locator('.legend-name').filter({ hasText: EVIL });
+    await legend.waitFor();
+    expect(await legend.isVisible()).toBe(true);
+    expect(await legend.textContent()).toBe(`xss_metric{job="${EVIL}"}`);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    // Toggling a series from the legend.
+    const item = page.locator('.legend-item').first();
+    await item.click();
+    expect(await item.getAttribute('aria-pressed')).toBe('false');
+    await shot('02-explore-graph');
+    await page.getByRole('button', { name: 'Table' }).click();
+    await page.locator('td').filter({ hasText: EVIL }).waitFor();
+    expect(await page.locator('td').filter({ hasText: EVIL }).isVisible()).toBe(true);
+    await shot('03-explore-table');
+    // The shareable URL restores the same view.
+    const url = page.url();
+    expect(url).toContain('view=table');
+    const other = await context.newPage();
+    await other.goto(url);
+    await other.locator('td').filter({ hasText: EVIL }).waitFor();
+    await other.close();
+    expect(dialogs).toEqual([]);
+  });
+
+  it('shows a parse error at its position as the query is typed', async () => {
+    await page.goto(`${vigil.url}/explore`);
+    await page.getByLabel('PromQL query').fill('sum(rate(xss_metric[5m])');
+    const problem = page.locator('.qe-problems .error');
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/^1:\d+ .*parse error/);
+    expect(await page.locator('.qe-error').count()).toBeGreaterThan(0);
+    await shot('04-explore-parse-error');
+  });
+
+  it(`draws ${PERF_SERIES} series × ${PERF_POINTS} points within 200 ms`, async () => {
+    const from = new Date(perfStartMs).toISOString();
+    const to = new Date(perfStartMs + (PERF_POINTS - 1) * STEP_MS).toISOString();
+    const times: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      await page.goto(`${vigil.url}/explore?q=perf_series&from=${from}&to=${to}&step=15s`);
+      const plot = page.locator('.graph-plot[data-render-ms]');
+      await plot.waitFor({ timeout: 20_000 });
+      expect(await plot.getAttribute('data-series')).toBe(String(PERF_SERIES));
+      expect(await plot.getAttribute('data-points')).toBe(String(PERF_SERIES * PERF_POINTS));
+      times.push(Number(await plot.getAttribute('data-render-ms')));
+    }
+    await shot('05-explore-100x1000');
+    const best = Math.min(...times);
+    console.log(`graph render, ${PERF_SERIES} series × ${PERF_POINTS} points: ${times.map((t) => `${t.toFixed(1)} ms`).join(', ')} (best ${best.toFixed(1)} ms)`);
+    // The best of five: the 2-core machine is shared with other suites, which slow single runs.
+    expect(best).toBeLessThanOrEqual(200);
+  });
+
+  it('zooms by dragging across the graph, into the URL', async () => {
+    await page.goto(`${vigil.url}/explore?q=xss_metric`);
+    await page.locator('.graph-plot[data-render-ms]').waitFor();
+    const box = (await page.locator('.graph-plot .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL(/from=\d{4}-\d\d-\d\dT.*&to=\d{4}-/);
+    const p = new URL(page.url()).searchParams;
+    const spanMs = Date.parse(p.get('to')!) - Date.parse(p.get('from')!);
+    // 40% of the hour shown.
+    expect(spanMs).toBeGreaterThan(20 * 60_000);
+    expect(spanMs).toBeLessThan(28 * 60_000);
+    await page.locator('.graph-plot[data-render-ms]').waitFor();
+  });
+
+  it('lets the root key switch tenant, and shows only that tenant\'s data', async () => {
+    await page.goto(`${vigil.url}/explore?q=xss_metric`);
+    await page.locator('.legend-name').filter({ hasText: EVIL }).waitFor();
+    await page.getByTestId('tenant').fill('team-b');
+    await page.getByTestId('tenant').press('Enter');
+    await page.locator('.legend-name').filter({ hasText: 'team-b-only' }).waitFor();
+    expect(await page.locator('.legend-name').count()).toBe(1);
+    await shot('13-tenant-team-b');
+    await page.getByTestId('tenant').fill('default');
+    await page.getByTestId('tenant').press('Enter');
+    await page.locator('.legend-name').filter({ hasText: EVIL }).waitFor();
+  });
+
+  it('searches logs, shows the volume by level and a live-tailed line arriving', async () => {
+    await page.goto(`${vigil.url}/logs?q=${encodeURIComponent('{app="shop"}')}`);
+    await page.locator('.log-row').first().waitFor();
+    expect(await page.locator('.log-row').count()).toBe(31);
+    await page.getByRole('img', { name: /Log volume by level: 31 lines/ }).waitFor();
+    const errorLine = page.locator('.log-row[data-level="error"] .log-line');
+    expect(await errorLine.textContent()).toContain(EVIL);
+    await errorLine.click();
+    await page.locator('.log-detail dd').filter({ hasText: EVIL }).first().waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    await shot('06-logs');
+
+    await page.getByRole('button', { name: 'Start live tail' }).click();
+    await page.getByTestId('tail-status').filter({ hasText: 'live' }).waitFor();
+    const line = `tailed line ${Date.now()}`;
+    await pushLogs([{ stream: { app: 'shop', level: 'warn' }, values: [[ns(Date.now()), line]] }]);
+    const tailed = page.locator('section[aria-label="Live tail"] .log-line').filter({ hasText: line });
+    await tailed.waitFor({ timeout: 15_000 });
+    // Paused, a new line is held back until resumed.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const held = `held line ${Date.now()}`;
+    await pushLogs([{ stream: { app: 'shop', level: 'info' }, values: [[ns(Date.now()), held]] }]);
+    await page.getByRole('button', { name: /Resume \(1 new\)/ }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('section[aria-label="Live tail"] .log-line').filter({ hasText: held }).count()).toBe(0);
+    await page.getByRole('button', { name: /Resume/ }).click();
+    await page.locator('section[aria-label="Live tail"] .log-line').filter({ hasText: held }).waitFor();
+    await shot('07-logs-live-tail');
+    await page.getByRole('button', { name: 'Stop' }).click();
+
+    // A field of a line narrows the query to its value (the parser stage is added).
+    // (The error line is still open from above.)
+    expect(await page.locator('section[aria-label="Log lines"] .log-row[data-level="error"] > button').getAttribute('aria-expanded')).toBe('true');
+    await page.getByRole('button', { name: `Show only lines with user = ${EVIL}` }).click();
+    await page.waitForURL(/logfmt/);
+    expect(new URL(page.url()).searchParams.get('q')).toBe(`{app="shop"} | logfmt | user=${JSON.stringify(EVIL)}`);
+    await page.locator('section[aria-label="Log lines"] .muted').filter({ hasText: /^1 line$/ }).waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+  });
+
+  it('builds a dashboard, saves it, and finds it again after a reload', async () => {
+    await page.goto(`${vigil.url}/dashboards`);
+    await page.getByRole('link', { name: 'Host overview' }).waitFor();
+    await shot('08-dashboards');
+    await page.getByRole('button', { name: 'New dashboard' }).click();
+    await page.waitForURL(/\/dashboards\/[^/?]+\?edit=1/);
+    await page.getByLabel('Title', { exact: true }).fill('Checkout');
+    await page.getByRole('button', { name: 'Add panel' }).click();
+    await page.getByLabel('Panel title').fill('Requests by job');
+    await page.getByLabel(/^Panel query/).fill('sum by (job) (xss_metric)');
+    await page.getByLabel('Panel query', { exact: false }).press('Escape');
+    await page.locator('.panel .graph-plot[data-render-ms]').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved (version 2).').waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    const url = page.url();
+    await page.reload();
+    expect(page.url()).toBe(url);
+    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+    await page.getByRole('heading', { name: 'Requests by job' }).waitFor();
+    await page.locator('.panel .graph-plot[data-render-ms]').waitFor();
+    expect(await page.locator('.panel .legend-name').filter({ hasText: EVIL }).isVisible()).toBe(true);
+    await shot('09-dashboard-saved');
+
+    const list = await vigil.getData<Array<{ title: string; panels: number }>>('/api/v1/dashboards');
+    expect(list.find((d) => d.title === 'Checkout')?.panels).toBe(1);
+  });
+
+  it('lists agents with a link to their host dashboard', async () => {
+    await page.goto(`${vigil.url}/agents`);
+    const row = page.locator('tr').filter({ hasText: 'web-1' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('group=frontend');
+    await shot('10-agents');
+    await row.getByRole('link', { name: 'Host overview' }).click();
+    await page.waitForURL(/\/dashboards\/host-overview\?var-host=web-1/);
+    await page.getByRole('heading', { name: 'Host overview' }).waitFor();
+    await page.locator('.panel').first().waitFor();
+    await shot('11-host-overview');
+  });
+
+  it('reads in dark mode too', async () => {
+    await page.goto(`${vigil.url}/explore?q=xss_metric`);
+    await page.locator('.graph-plot[data-render-ms]').waitFor();
+    await page.getByRole('button', { name: /Colour scheme/ }).click();
+    await page.getByRole('button', { name: /Colour scheme/ }).click();
+    expect(await page.evaluate<string>('document.documentElement.dataset.theme')).toBe('dark');
+    const bg = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    expect(bg).toBe('rgb(17, 19, 24)');
+    await shot('12-explore-dark');
+  });
+
+  it('signs out, after which the session no longer works', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    const res = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+    expect(res).toBe(401);
+  });
+
+  it('fired no dialog, broke no Content-Security-Policy rule and threw no error', () => {
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
