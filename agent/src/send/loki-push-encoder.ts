@@ -1,4 +1,4 @@
-import { compressSync } from 'snappy';
+import { snappyCompress } from './snappy-compress.js';
 import { ProtoWriter } from '../protobuf/proto-writer.js';
 import type { Labels, LogEntry } from '../types.js';
 
@@ -43,7 +43,7 @@ export function encodeLokiPush(entries: readonly LogEntry[]): Buffer {
       }
     });
   }
-  return compressSync(w.finish());
+  return snappyCompress(w.finish());
 }
 
 /** Formats labels as a LogQL stream selector with sorted names: `{host="a", job="app"}`. */

@@ -1,4 +1,4 @@
-import { compressSync } from 'snappy';
+import { snappyCompress } from './snappy-compress.js';
 import { ProtoWriter } from '../protobuf/proto-writer.js';
 import type { Sample } from '../types.js';
 
@@ -43,5 +43,5 @@ export function encodeRemoteWrite(samples: readonly Sample[]): Buffer {
       }
     });
   }
-  return compressSync(w.finish());
+  return snappyCompress(w.finish());
 }
