@@ -266,3 +266,48 @@ export interface Notification {
   deliveredAt: string | null;
 }
 export const listNotifications = (limit = 200) => api<Notification[]>('/api/v1/notifications', { params: { limit } });
+
+/** A scaling group (`/api/v1/scaling-groups`) with its live state. */
+export interface ScalingGroup {
+  name: string;
+  min: number;
+  max: number;
+  desired: number;
+  capacitySource: { kind: string; [field: string]: unknown };
+  state: {
+    desiredCapacity: number;
+    minCapacity: number;
+    maxCapacity: number;
+    currentCapacity: number | null;
+    currentReportedAt: string | null;
+    lastActivityAt: string | null;
+  } | null;
+  policies: string[];
+}
+/** A scaling policy: its `type` decides the other fields (shown as they come). */
+export interface ScalingPolicy {
+  name: string;
+  group: string;
+  type: 'simple' | 'step' | 'targetTracking' | 'scheduled';
+  enabled: boolean;
+  [field: string]: unknown;
+}
+/** One entry of a group's activity log. */
+export interface ScalingActivity {
+  group: string;
+  atMs: number;
+  time: string;
+  policy: string;
+  cause: { alarm?: string; state?: string; metricValue?: number; threshold?: number; query?: string; schedule?: string };
+  from: number;
+  to: number;
+  status: 'scaled' | 'suppressed';
+  reason: string;
+  suppressedBy?: string;
+}
+const groupPath = (name: string) => `/api/v1/scaling-groups/${encodeURIComponent(name)}`;
+export const listScalingGroups = () => api<ScalingGroup[]>('/api/v1/scaling-groups');
+export const getScalingGroup = (name: string) => api<ScalingGroup>(groupPath(name));
+export const scalingActivities = (name: string, fromMs: number, toMs: number, limit = 1000) =>
+  api<ScalingActivity[]>(`${groupPath(name)}/activities`, { params: { from: String(fromMs / 1000), to: String(toMs / 1000), limit } });
+export const scalingPolicies = (group: string) => api<ScalingPolicy[]>('/api/v1/scaling-policies', { params: { group } });

@@ -4,6 +4,7 @@ import { type Session, getSession, listTenants, signOut } from '../api/endpoints
 import { AgentsPage } from '../pages/AgentsPage';
 import { AlarmPage } from '../pages/AlarmPage';
 import { AlarmsPage } from '../pages/AlarmsPage';
+import { ScalingGroupPage, ScalingPage } from '../pages/ScalingPage';
 import { DashboardPage } from '../pages/DashboardPage';
 import { DashboardsPage } from '../pages/DashboardsPage';
 import { ExplorePage } from '../pages/ExplorePage';
@@ -114,6 +115,12 @@ export function App() {
     case 'alarm':
       page = <AlarmPage name={route.id!} search={route.search} />;
       break;
+    case 'scaling':
+      page = <ScalingPage />;
+      break;
+    case 'scaling-group':
+      page = <ScalingGroupPage name={route.id!} />;
+      break;
     case 'agents':
       page = <AgentsPage />;
       break;
@@ -140,7 +147,7 @@ export function App() {
         <nav aria-label="Main">
           <ul>
             {NAV_ITEMS.map((item) => {
-              const current = route.page === item.page || (item.page === 'dashboards' && route.page === 'dashboard') || (item.page === 'alarms' && route.page === 'alarm');
+              const current = route.page === item.page || (item.page === 'dashboards' && route.page === 'dashboard') || (item.page === 'alarms' && route.page === 'alarm') || (item.page === 'scaling' && route.page === 'scaling-group');
               return (
                 <li key={item.path}>
                   <Link href={item.path} aria-current={current ? 'page' : undefined}>

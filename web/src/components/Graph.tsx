@@ -22,6 +22,8 @@ export interface GraphProps {
   legend?: boolean;
   /** Draw bars rather than lines (the logs volume uses its own chart). */
   fill?: boolean;
+  /** Draw steps (a value holds until the next point), for capacities and states. */
+  stepped?: boolean;
   /**
    * Called with the range dragged across the plot (epoch ms), instead of uPlot zooming in place:
    * pages put it in their time range (and so in the URL). Without it, a drag zooms the plot.
@@ -81,6 +83,7 @@ export function Graph(props: GraphProps) {
           width: 1.25,
           points: { show: false },
           fill: props.fill ? `${seriesColor(i)}33` : undefined,
+          paths: props.stepped ? uPlot.paths.stepped!({ align: 1 }) : undefined,
           show: !hidden.has(i),
         })),
       ],
@@ -148,7 +151,7 @@ export function Graph(props: GraphProps) {
       plot.current = null;
     };
     // `hidden` is applied through setSeries below; recreating the plot for it would lose the zoom.
-  }, [data, height, unit, themeTick, props.fill, zoomsOut]);
+  }, [data, height, unit, themeTick, props.fill, props.stepped, zoomsOut]);
 
   const toggle = (i: number, only: boolean) => {
     const u = plot.current;

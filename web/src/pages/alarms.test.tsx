@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { stubCanvas } from '../testing/fake-canvas';
 import type { AlarmSummary, AlarmTransition } from '../api/endpoints';
 import { alarmBody, emptyAlarmForm, formFromAlarm } from '../lib/alarm-form';
 import { DashboardPanel } from '../components/DashboardPanel';
@@ -57,22 +58,7 @@ const HISTORY: AlarmTransition[] = [
 let root: HTMLElement;
 let calls: string[];
 beforeEach(() => {
-  // happy-dom has no canvas: give uPlot a 2D context that accepts every call and draws nothing.
-  const noop = (): unknown => ({ width: 0 });
-  const ctx = new Proxy({} as Record<string | symbol, unknown>, { get: (t, k) => (k in t ? t[k] : noop), set: (t, k, v) => Reflect.set(t, k, v) });
-  vi.stubGlobal(
-    'Path2D',
-    class {
-      moveTo() {}
-      lineTo() {}
-      rect() {}
-      arc() {}
-      closePath() {}
-      bezierCurveTo() {}
-      addPath() {}
-    },
-  );
-  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(ctx as unknown as CanvasRenderingContext2D);
+  stubCanvas();
   root = document.createElement('div');
   document.body.appendChild(root);
   calls = [];
