@@ -46,6 +46,13 @@ export function App() {
     return onUnauthorized(() => setSession(null));
   }, [load]);
 
+  // Each page names itself in the tab title (screen readers announce it on navigation).
+  useEffect(() => {
+    const label = NAV_ITEMS.find((n) => n.page === route.page)?.label;
+    const name = route.page === 'sign-in' || session === null ? 'Sign in' : (route.id ?? label ?? 'Not found');
+    document.title = `${name} · Vigil`;
+  }, [route.page, route.id, session]);
+
   useEffect(() => {
     if (session === null && route.page !== 'sign-in') {
       const next = location.pathname + location.search;
