@@ -267,6 +267,14 @@ describe('web UI in Chromium', () => {
     await page.getByLabel(/^Panel query/).fill('sum by (job) (xss_metric)');
     await page.getByLabel('Panel query', { exact: false }).press('Escape');
     await page.locator('.panel .graph-plot[data-render-ms]').waitFor();
+    // Resize the panel to half its width by dragging its corner (12 → 6 columns).
+    const panel = (await page.locator('.panel').boundingBox())!;
+    const handle = (await page.locator('.panel .resize-handle').boundingBox())!;
+    await page.mouse.move(handle.x + 5, handle.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + 5 - panel.width / 2, handle.y + 5, { steps: 5 });
+    await page.mouse.up();
+    expect(await page.getByLabel('Width').inputValue()).toBe('6');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved (version 2).').waitFor();
     await page.getByRole('button', { name: 'Done' }).click();
@@ -279,8 +287,11 @@ describe('web UI in Chromium', () => {
     expect(await page.locator('.panel .legend-name').filter({ hasText: EVIL }).isVisible()).toBe(true);
     await shot('09-dashboard-saved');
 
-    const list = await vigil.getData<Array<{ title: string; panels: number }>>('/api/v1/dashboards');
-    expect(list.find((d) => d.title === 'Checkout')?.panels).toBe(1);
+    const list = await vigil.getData<Array<{ id: string; title: string; panels: number }>>('/api/v1/dashboards');
+    const saved = list.find((d) => d.title === 'Checkout')!;
+    expect(saved.panels).toBe(1);
+    const full = await vigil.getData<{ panels: Array<{ grid: { w: number } }> }>(`/api/v1/dashboards/${saved.id}`);
+    expect(full.panels[0]!.grid.w).toBe(6);
   });
 
   it('lists agents with a link to their host dashboard', async () => {

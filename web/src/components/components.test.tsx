@@ -5,6 +5,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PromResult } from '../api/endpoints';
 import { streamsToRows } from '../lib/logs';
+import { cellsMoved } from './DashboardPanel';
 import { LogLines } from './LogLines';
 import { QueryEditor } from './QueryEditor';
 import { ResultTable } from './ResultTable';
@@ -136,5 +137,16 @@ describe('QueryEditor', () => {
       await new Promise((r) => setTimeout(r, 20));
     });
     expect(value).toBe('rate()');
+  });
+});
+
+describe('cellsMoved', () => {
+  it.each([
+    { dx: 0, dy: 0, cells: { dx: 0, dy: 0 } },
+    { dx: 100, dy: 38, cells: { dx: 2, dy: 1 } },
+    { dx: -130, dy: -100, cells: { dx: -3, dy: -3 } },
+  ])('turns a pointer move of $dx,$dy px on a 1192 px grid into $cells cells', ({ dx, dy, cells }) => {
+    // 1192 px wide with 8 px gaps: 50 px per column.
+    expect(cellsMoved(dx, dy, 1192)).toEqual(cells);
   });
 });

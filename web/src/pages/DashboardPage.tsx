@@ -276,6 +276,7 @@ export function DashboardPage(props: { id: string; search: string }) {
               stepMs={stepMs}
               refreshTick={tick}
               onZoom={(startMs, endMs) => setUrl({ range: { from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() } })}
+              onGridChange={editable ? (grid) => updatePanel(p.id, { grid }) : undefined}
               actions={
                 editable ? (
                   <>
