@@ -47,8 +47,18 @@ function pushLogs(streams: Array<{ stream: Record<string, string>; values: Array
 
 const ns = (ms: number) => `${ms}000000`;
 
+/** Form controls and buttons without an accessible name (label, aria-label or text). */
+const UNLABELLED_CONTROLS = `[...document.querySelectorAll('input, select, textarea, button')]
+  .filter((el) => el.type !== 'hidden')
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .filter((el) => !(el.tagName === 'BUTTON' && el.textContent.trim() !== ''))
+  .map((el) => el.outerHTML.slice(0, 120))`;
+const unlabelled: string[] = [];
+
+/** Saves a screenshot of the page, and notes any control on it that has no accessible name. */
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  for (const html of await page.evaluate<string[]>(UNLABELLED_CONTROLS)) unlabelled.push(`${name}: ${html}`);
 }
 
 beforeAll(async () => {
@@ -275,6 +285,9 @@ describe('web UI in Chromium', () => {
     await page.mouse.move(handle.x + 5 - panel.width / 2, handle.y + 5, { steps: 5 });
     await page.mouse.up();
     expect(await page.getByLabel('Width').inputValue()).toBe('6');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await shot('08b-dashboard-edit');
+    await page.getByRole('button', { name: /^Remove variable/ }).click();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved (version 2).').waitFor();
     await page.getByRole('button', { name: 'Done' }).click();
@@ -325,7 +338,8 @@ describe('web UI in Chromium', () => {
     expect(res).toBe(401);
   });
 
-  it('fired no dialog, broke no Content-Security-Policy rule and threw no error', () => {
+  it('fired no dialog, broke no Content-Security-Policy rule, threw no error, left no control unlabelled', () => {
+    expect(unlabelled).toEqual([]);
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);

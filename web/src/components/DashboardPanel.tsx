@@ -112,7 +112,8 @@ export function DashboardPanel(props: DashboardPanelProps) {
   const self = useRef<HTMLElement>(null);
   const g = panel.grid;
   const onGridChange = props.onGridChange;
-  const plotHeight = Math.max(60, panel.grid.h * ROW_PX - 8 - 60);
+  // Room for the header and a line of legend below the plot.
+  const plotHeight = Math.max(60, panel.grid.h * ROW_PX - 8 - 96);
   return (
     <section
       ref={self}
