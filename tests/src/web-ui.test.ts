@@ -320,6 +320,23 @@ describe('web UI in Chromium', () => {
     await shot('11-host-overview');
   });
 
+  it('opens the alarm, silence, channel and scaling pages (whether or not this server has those APIs)', async () => {
+    for (const [path, heading, name] of [
+      ['/alarms', 'Alarms', '14-alarms'],
+      ['/alarms?new=1', 'New alarm', '15-alarm-new'],
+      ['/alarms?tab=silences', 'Silences', '16-silences'],
+      ['/alarms?tab=channels', 'Channels', '17-channels'],
+      ['/scaling', 'Scaling', '18-scaling'],
+    ] as const) {
+      await page.goto(`${vigil.url}${path}`);
+      await page.getByRole('heading', { name: heading, exact: true }).first().waitFor({ state: 'attached' });
+      // Either the page's content or its note that the API is not there: never a failure.
+      await page.locator('main table, main .empty, main form').first().waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+      await shot(name);
+    }
+  });
+
   it('reads in dark mode too', async () => {
     await page.goto(`${vigil.url}/explore?q=xss_metric`);
     await page.locator('.graph-plot[data-render-ms]').waitFor();

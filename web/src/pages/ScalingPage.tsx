@@ -14,15 +14,24 @@ const NO_API = 'This server has no scaling API yet (`/api/v1/scaling-groups` ans
 export function ScalingPage() {
   const [groups, setGroups] = useState<ScalingGroup[] | undefined>(undefined);
   const [error, setError] = useState('');
+  const [missing, setMissing] = useState(false);
   useEffect(() => {
     listScalingGroups()
       .then(setGroups)
-      .catch((err) => setError(err instanceof ApiError && err.status === 404 ? NO_API : errorMessage(err)));
+      .catch((err) => {
+        if (err instanceof ApiError && err.status === 404) setMissing(true);
+        else setError(errorMessage(err));
+      });
   }, []);
   return (
     <main class="page">
       <h1>Scaling</h1>
-      {error ? <p class="muted">{error}</p> : null}
+      {missing ? <p class="empty">{NO_API}</p> : null}
+      {error ? (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      ) : null}
       {groups && groups.length === 0 ? <p class="empty">No scaling groups. Create them with `POST /api/v1/scaling-groups`.</p> : null}
       {groups && groups.length > 0 ? (
         <div class="table-wrap">
