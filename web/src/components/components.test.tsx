@@ -141,6 +141,30 @@ describe('QueryEditor', () => {
     });
     expect(value).toBe('rate()');
   });
+
+  it('runs the query on Enter when the word under the cursor is already complete', async () => {
+    vi.stubGlobal('fetch', fakeFetch);
+    const runs: string[] = [];
+    function Host() {
+      const [v, setV] = useState('');
+      return <QueryEditor id="q" label="Query" lang="promql" value={v} check={false} onChange={setV} onRun={() => runs.push(v)} />;
+    }
+    render(<Host />, root);
+    const ta = root.querySelector('textarea') as HTMLTextAreaElement;
+    await act(async () => {
+      ta.value = 'rate_limited_total';
+      ta.setSelectionRange(18, 18);
+      ta.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    expect(ta.getAttribute('aria-expanded')).toBe('true');
+    await act(async () => {
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    });
+    expect(runs).toEqual(['rate_limited_total']);
+  });
 });
 
 describe('cellsMoved', () => {
