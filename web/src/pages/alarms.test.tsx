@@ -7,7 +7,7 @@ import type { AlarmSummary, AlarmTransition } from '../api/endpoints';
 import { alarmBody, emptyAlarmForm, formFromAlarm } from '../lib/alarm-form';
 import { DashboardPanel } from '../components/DashboardPanel';
 import { AlarmEditor } from './AlarmEditor';
-import { AlarmPage, withThresholds } from './AlarmPage';
+import { AlarmPage, anomalyBandQuery, mergeAligned, withThresholds } from './AlarmPage';
 import { AlarmsPage, describeCondition } from './AlarmsPage';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -166,6 +166,12 @@ describe('alarm helpers', () => {
     expect(describeCondition({ ...ALARM, type: 'composite', rule: 'ALARM("a") AND NOT OK("b")' })).toBe('ALARM("a") AND NOT OK("b")');
     expect(describeCondition({ ...ALARM, type: 'anomaly', anomaly: { bandWidth: 3, direction: 'above', trainingDays: 14 } })).toContain('±3σ band (above)');
   });
+  it('queries the anomaly band the evaluator writes, the alarm name quoted', () => {
+    expect(anomalyBandQuery('cpu "odd"')).toBe('{__name__=~"vigil_anomaly_(expected|lower|upper)", alarm="cpu \\"odd\\""}');
+    const a = { xs: [1, 2], ys: [[1, 2]], names: ['q'], labels: [{}] };
+    expect(mergeAligned(a, { xs: [1, 2], ys: [[0, 0]], names: ['vigil_anomaly_lower'], labels: [{}] }).names).toEqual(['q', 'vigil_anomaly_lower']);
+  });
+
   it('adds a flat series per threshold level', () => {
     const data = withThresholds({ xs: [1, 2], ys: [[0.2, 0.8]], names: ['a'], labels: [{}] }, ALARM);
     expect(data.names).toEqual(['a', 'threshold warning > 0.5', 'threshold critical > 1']);
