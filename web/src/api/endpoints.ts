@@ -1,3 +1,9 @@
+/*
+ * One function per server API the UI calls, named for what it does. Each goes through `api()`
+ * (client.ts): the session cookie, the CSRF header and the tenant ride along, the answer's `data`
+ * is returned, and an error answer throws an ApiError with the server's message. Times in are
+ * epoch ms; each function converts to the wire's unit (Prometheus seconds, Loki nanoseconds).
+ */
 import type { VocabularyItem } from '../lib/completion';
 import type { Dashboard, DashboardContent, DashboardSummary } from '../lib/dashboard';
 import type { LokiStream } from '../lib/logs';
