@@ -112,8 +112,9 @@ export const lokiRange = (
 
 export const lokiLabels = (startMs?: number, endMs?: number) =>
   api<string[]>('/loki/api/v1/labels', { params: { start: startMs && ns(startMs), end: endMs && ns(endMs) } });
-export const lokiLabelValues = (label: string, startMs?: number, endMs?: number) =>
-  api<string[]>(`/loki/api/v1/label/${encodeURIComponent(label)}/values`, { params: { start: startMs && ns(startMs), end: endMs && ns(endMs) } });
+/** Values of a log stream label; `query` (a stream selector) narrows them to matching streams. */
+export const lokiLabelValues = (label: string, startMs?: number, endMs?: number, query?: string) =>
+  api<string[]>(`/loki/api/v1/label/${encodeURIComponent(label)}/values`, { params: { start: startMs && ns(startMs), end: endMs && ns(endMs), query } });
 export const lokiSeries = (match: string, startMs: number, endMs: number) =>
   api<Array<Record<string, string>>>('/loki/api/v1/series', { params: { 'match[]': [match], start: ns(startMs), end: ns(endMs) } });
 
