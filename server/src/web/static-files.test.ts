@@ -27,7 +27,7 @@ describe('webUiFiles', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(['/', '/explore', '/logs', '/dashboards/abc', '/sign-in', '/agents'])('answers index.html for the app route %s, never cached stale', async (path) => {
+  it.each(['/', '/explore', '/logs', '/dashboards/abc', '/sign-in', '/agents', '/alarms/HighCPU', '/scaling/workers'])('answers index.html for the app route %s, never cached stale', async (path) => {
     const res = await app.request(path);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');

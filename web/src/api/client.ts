@@ -27,6 +27,7 @@ const unauthorizedListeners = new Set<() => void>();
 export function setTenant(t: string | undefined): void {
   tenant = t;
 }
+/** The tenant set with {@link setTenant} (undefined: the key's own). */
 export function currentTenant(): string | undefined {
   return tenant;
 }

@@ -1,3 +1,9 @@
+/*
+ * One function per server API the UI calls, named for what it does. Each goes through `api()`
+ * (client.ts): the session cookie, the CSRF header and the tenant ride along, the answer's `data`
+ * is returned, and an error answer throws an ApiError with the server's message. Times in are
+ * epoch ms; each function converts to the wire's unit (Prometheus seconds, Loki nanoseconds).
+ */
 import type { VocabularyItem } from '../lib/completion';
 import type { Dashboard, DashboardContent, DashboardSummary } from '../lib/dashboard';
 import type { LokiStream } from '../lib/logs';
@@ -106,8 +112,9 @@ export const lokiRange = (
 
 export const lokiLabels = (startMs?: number, endMs?: number) =>
   api<string[]>('/loki/api/v1/labels', { params: { start: startMs && ns(startMs), end: endMs && ns(endMs) } });
-export const lokiLabelValues = (label: string, startMs?: number, endMs?: number) =>
-  api<string[]>(`/loki/api/v1/label/${encodeURIComponent(label)}/values`, { params: { start: startMs && ns(startMs), end: endMs && ns(endMs) } });
+/** Values of a log stream label; `query` (a stream selector) narrows them to matching streams. */
+export const lokiLabelValues = (label: string, startMs?: number, endMs?: number, query?: string) =>
+  api<string[]>(`/loki/api/v1/label/${encodeURIComponent(label)}/values`, { params: { start: startMs && ns(startMs), end: endMs && ns(endMs), query } });
 export const lokiSeries = (match: string, startMs: number, endMs: number) =>
   api<Array<Record<string, string>>>('/loki/api/v1/series', { params: { 'match[]': [match], start: ns(startMs), end: ns(endMs) } });
 
@@ -266,3 +273,48 @@ export interface Notification {
   deliveredAt: string | null;
 }
 export const listNotifications = (limit = 200) => api<Notification[]>('/api/v1/notifications', { params: { limit } });
+
+/** A scaling group (`/api/v1/scaling-groups`) with its live state. */
+export interface ScalingGroup {
+  name: string;
+  min: number;
+  max: number;
+  desired: number;
+  capacitySource: { kind: string; [field: string]: unknown };
+  state: {
+    desiredCapacity: number;
+    minCapacity: number;
+    maxCapacity: number;
+    currentCapacity: number | null;
+    currentReportedAt: string | null;
+    lastActivityAt: string | null;
+  } | null;
+  policies: string[];
+}
+/** A scaling policy: its `type` decides the other fields (shown as they come). */
+export interface ScalingPolicy {
+  name: string;
+  group: string;
+  type: 'simple' | 'step' | 'targetTracking' | 'scheduled';
+  enabled: boolean;
+  [field: string]: unknown;
+}
+/** One entry of a group's activity log. */
+export interface ScalingActivity {
+  group: string;
+  atMs: number;
+  time: string;
+  policy: string;
+  cause: { alarm?: string; state?: string; metricValue?: number; threshold?: number; query?: string; schedule?: string };
+  from: number;
+  to: number;
+  status: 'scaled' | 'suppressed';
+  reason: string;
+  suppressedBy?: string;
+}
+const groupPath = (name: string) => `/api/v1/scaling-groups/${encodeURIComponent(name)}`;
+export const listScalingGroups = () => api<ScalingGroup[]>('/api/v1/scaling-groups');
+export const getScalingGroup = (name: string) => api<ScalingGroup>(groupPath(name));
+export const scalingActivities = (name: string, fromMs: number, toMs: number, limit = 1000) =>
+  api<ScalingActivity[]>(`${groupPath(name)}/activities`, { params: { from: String(fromMs / 1000), to: String(toMs / 1000), limit } });
+export const scalingPolicies = (group: string) => api<ScalingPolicy[]>('/api/v1/scaling-policies', { params: { group } });

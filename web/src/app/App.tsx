@@ -4,6 +4,7 @@ import { type Session, getSession, listTenants, signOut } from '../api/endpoints
 import { AgentsPage } from '../pages/AgentsPage';
 import { AlarmPage } from '../pages/AlarmPage';
 import { AlarmsPage } from '../pages/AlarmsPage';
+import { ScalingGroupPage, ScalingPage } from '../pages/ScalingPage';
 import { DashboardPage } from '../pages/DashboardPage';
 import { DashboardsPage } from '../pages/DashboardsPage';
 import { ExplorePage } from '../pages/ExplorePage';
@@ -44,6 +45,13 @@ export function App() {
     void load();
     return onUnauthorized(() => setSession(null));
   }, [load]);
+
+  // Each page names itself in the tab title (screen readers announce it on navigation).
+  useEffect(() => {
+    const label = NAV_ITEMS.find((n) => n.page === route.page)?.label;
+    const name = route.page === 'sign-in' || session === null ? 'Sign in' : (route.id ?? label ?? 'Not found');
+    document.title = `${name} · Vigil`;
+  }, [route.page, route.id, session]);
 
   useEffect(() => {
     if (session === null && route.page !== 'sign-in') {
@@ -114,6 +122,12 @@ export function App() {
     case 'alarm':
       page = <AlarmPage name={route.id!} search={route.search} />;
       break;
+    case 'scaling':
+      page = <ScalingPage />;
+      break;
+    case 'scaling-group':
+      page = <ScalingGroupPage name={route.id!} />;
+      break;
     case 'agents':
       page = <AgentsPage />;
       break;
@@ -140,7 +154,7 @@ export function App() {
         <nav aria-label="Main">
           <ul>
             {NAV_ITEMS.map((item) => {
-              const current = route.page === item.page || (item.page === 'dashboards' && route.page === 'dashboard') || (item.page === 'alarms' && route.page === 'alarm');
+              const current = route.page === item.page || (item.page === 'dashboards' && route.page === 'dashboard') || (item.page === 'alarms' && route.page === 'alarm') || (item.page === 'scaling' && route.page === 'scaling-group');
               return (
                 <li key={item.path}>
                   <Link href={item.path} aria-current={current ? 'page' : undefined}>

@@ -2,7 +2,7 @@
  * The app's pages by their first path segment. The server answers `index.html` for exactly these
  * (`SPA_ROUTES` in `server/src/web/static-files.ts`): add a page in both places.
  */
-export type Page = 'sign-in' | 'explore' | 'logs' | 'dashboards' | 'dashboard' | 'alarms' | 'alarm' | 'agents' | 'not-found';
+export type Page = 'sign-in' | 'explore' | 'logs' | 'dashboards' | 'dashboard' | 'alarms' | 'alarm' | 'scaling' | 'scaling-group' | 'agents' | 'not-found';
 
 /** A parsed location. */
 export interface Route {
@@ -13,14 +13,14 @@ export interface Route {
 }
 
 /**
- * The navigation, in order. The scaling page slots in here (and in `SPA_ROUTES`) when its API
- * exists.
+ * The navigation, in order.
  */
 export const NAV_ITEMS: ReadonlyArray<{ path: string; label: string; page: Page }> = [
   { path: '/explore', label: 'Explore', page: 'explore' },
   { path: '/logs', label: 'Logs', page: 'logs' },
   { path: '/dashboards', label: 'Dashboards', page: 'dashboards' },
   { path: '/alarms', label: 'Alarms', page: 'alarms' },
+  { path: '/scaling', label: 'Scaling', page: 'scaling' },
   { path: '/agents', label: 'Agents', page: 'agents' },
 ];
 
@@ -40,6 +40,8 @@ export function parseRoute(pathname: string, search: string): Route {
       return second ? { page: 'dashboard', id: second, search } : { page: 'dashboards', search };
     case 'alarms':
       return second ? { page: 'alarm', id: second, search } : { page: 'alarms', search };
+    case 'scaling':
+      return second ? { page: 'scaling-group', id: second, search } : { page: 'scaling', search };
     case 'agents':
       return { page: 'agents', search };
     default:

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../api/client';
 import { type AlarmSummary, listAlarms } from '../api/endpoints';
 import { type QueryOutcome, runQuery } from '../api/run-query';
 import { Link } from '../app/router';
-import type { Panel } from '../lib/dashboard';
+import { GRID_COLUMNS, type Panel, adjustGrid } from '../lib/dashboard';
 import { writeExploreState, writeLogsState } from '../lib/url-state';
 import { Graph } from './Graph';
 import { LogLines } from './LogLines';
@@ -27,6 +27,44 @@ export interface DashboardPanelProps {
   actions?: preact.ComponentChildren;
   /** A range dragged across a graph, epoch ms (the dashboard's time range follows it). */
   onZoom?: (startMs: number, endMs: number) => void;
+  /**
+   * In edit mode: dragging the title moves the panel, dragging the corner handle resizes it, by
+   * whole grid cells; called once the pointer is released. (The panel editor's number fields do
+   * the same from the keyboard.)
+   */
+  onGridChange?: (grid: Panel['grid']) => void;
+}
+
+/** Grid cells a pointer moved by: columns from the grid's width, rows from {@link ROW_PX}. */
+export function cellsMoved(dxPx: number, dyPx: number, gridWidthPx: number, gapPx = 8): { dx: number; dy: number } {
+  const columnPx = (gridWidthPx + gapPx) / GRID_COLUMNS;
+  return { dx: Math.round(dxPx / columnPx), dy: Math.round(dyPx / ROW_PX) };
+}
+
+/**
+ * Pointer handlers that report how many grid cells the pointer travelled between press and
+ * release (the pointer is captured, so it works past the element's edges).
+ */
+function dragCells(el: () => HTMLElement | null, done: (dx: number, dy: number) => void) {
+  return (e: PointerEvent) => {
+    if (e.button !== 0) return;
+    const target = e.currentTarget as HTMLElement;
+    const grid = el()?.parentElement;
+    if (!grid) return;
+    e.preventDefault();
+    target.setPointerCapture(e.pointerId);
+    const x0 = e.clientX;
+    const y0 = e.clientY;
+    const panel = el();
+    panel?.classList.add('dragging');
+    const up = (ev: PointerEvent) => {
+      target.removeEventListener('pointerup', up);
+      panel?.classList.remove('dragging');
+      const { dx, dy } = cellsMoved(ev.clientX - x0, ev.clientY - y0, grid.clientWidth);
+      if (dx !== 0 || dy !== 0) done(dx, dy);
+    };
+    target.addEventListener('pointerup', up);
+  };
 }
 
 /**
@@ -71,9 +109,14 @@ export function DashboardPanel(props: DashboardPanelProps) {
   }, [props.query, props.startMs, props.endMs, props.stepMs, panel.language, panel.type, props.refreshTick]);
 
   const headingId = `panel-${panel.id}-title`;
-  const plotHeight = Math.max(60, panel.grid.h * ROW_PX - 8 - 60);
+  const self = useRef<HTMLElement>(null);
+  const g = panel.grid;
+  const onGridChange = props.onGridChange;
+  // Room for the header and a line of legend below the plot.
+  const plotHeight = Math.max(60, panel.grid.h * ROW_PX - 8 - 96);
   return (
     <section
+      ref={self}
       class="panel"
       aria-labelledby={headingId}
       aria-busy={busy}
@@ -81,7 +124,12 @@ export function DashboardPanel(props: DashboardPanelProps) {
       style={{ gridColumn: `${panel.grid.x + 1} / span ${panel.grid.w}`, gridRow: `${panel.grid.y + 1} / span ${panel.grid.h}` }}
     >
       <div class="panel-head">
-        <h2 id={headingId} title={panel.title}>
+        <h2
+          id={headingId}
+          title={onGridChange ? 'Drag to move' : panel.title}
+          class={onGridChange ? 'drag-handle' : undefined}
+          onPointerDown={onGridChange ? dragCells(() => self.current, (dx, dy) => onGridChange(adjustGrid(g, { x: g.x + dx, y: g.y + dy }))) : undefined}
+        >
           {panel.title || 'Untitled panel'}
         </h2>
         {busy ? <span class="muted">…</span> : null}
@@ -106,6 +154,14 @@ export function DashboardPanel(props: DashboardPanelProps) {
         {panel.type !== 'alarms' && !props.query.trim() ? <p class="empty">No query yet.</p> : null}
         {outcome && panel.type !== 'alarms' ? <PanelContent panel={panel} outcome={outcome} height={plotHeight} onZoom={props.onZoom} /> : null}
       </div>
+      {onGridChange ? (
+        <span
+          class="resize-handle"
+          title="Drag to resize"
+          aria-hidden="true"
+          onPointerDown={dragCells(() => self.current, (dw, dh) => onGridChange(adjustGrid(g, { w: g.w + dw, h: g.h + dh })))}
+        />
+      ) : null}
     </section>
   );
 }

@@ -22,6 +22,8 @@ export interface GraphProps {
   legend?: boolean;
   /** Draw bars rather than lines (the logs volume uses its own chart). */
   fill?: boolean;
+  /** Draw steps (a value holds until the next point), for capacities and states. */
+  stepped?: boolean;
   /**
    * Called with the range dragged across the plot (epoch ms), instead of uPlot zooming in place:
    * pages put it in their time range (and so in the URL). Without it, a drag zooms the plot.
@@ -37,13 +39,24 @@ interface Hover {
 
 const MAX_TOOLTIP_ROWS = 10;
 
+/** Most series one graph draws: past this a plot is unreadable and slow; the rest is named as omitted. */
+export const MAX_GRAPH_SERIES = 500;
+
+/** The first `max` series of `data` (all of it when it has no more). */
+export function limitSeries(data: AlignedData, max: number): AlignedData {
+  if (data.names.length <= max) return data;
+  return { xs: data.xs, ys: data.ys.slice(0, max), names: data.names.slice(0, max), labels: data.labels.slice(0, max) };
+}
+
 /**
  * A time-series graph on uPlot (canvas): axes formatted in the panel's unit, a legend whose
  * entries are buttons (click toggles a series; Ctrl/⌘-click shows only that one), and a tooltip
  * with the values under the cursor. Series names are rendered as text.
  */
 export function Graph(props: GraphProps) {
-  const { data, unit = '', height = 300 } = props;
+  const { unit = '', height = 300 } = props;
+  const data = useMemo(() => limitSeries(props.data, MAX_GRAPH_SERIES), [props.data]);
+  const omitted = props.data.names.length - data.names.length;
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
@@ -81,6 +94,7 @@ export function Graph(props: GraphProps) {
           width: 1.25,
           points: { show: false },
           fill: props.fill ? `${seriesColor(i)}33` : undefined,
+          paths: props.stepped ? uPlot.paths.stepped!({ align: 1 }) : undefined,
           show: !hidden.has(i),
         })),
       ],
@@ -148,7 +162,7 @@ export function Graph(props: GraphProps) {
       plot.current = null;
     };
     // `hidden` is applied through setSeries below; recreating the plot for it would lose the zoom.
-  }, [data, height, unit, themeTick, props.fill, zoomsOut]);
+  }, [data, height, unit, themeTick, props.fill, props.stepped, zoomsOut]);
 
   const toggle = (i: number, only: boolean) => {
     const u = plot.current;
@@ -161,6 +175,7 @@ export function Graph(props: GraphProps) {
       if (next.has(i)) next.delete(i);
       else next.add(i);
     }
+    setHidden(next);
     if (u) {
       u.batch(() => {
         data.names.forEach((_, k) => {
@@ -169,7 +184,6 @@ export function Graph(props: GraphProps) {
         });
       });
     }
-    setHidden(next);
   };
 
   const lastValues = useMemo(
@@ -216,6 +230,11 @@ export function Graph(props: GraphProps) {
           </div>
         ) : null}
       </div>
+      {omitted > 0 ? (
+        <p class="muted" role="note">
+          Showing {data.names.length} of {props.data.names.length} series ({omitted} omitted): narrow the query, aggregate it, or use the table.
+        </p>
+      ) : null}
       {props.legend !== false ? (
         <figcaption>
           <ul class="legend" aria-label="Series (click to hide or show, Ctrl-click to show only one)">

@@ -154,9 +154,12 @@ export function QueryEditor(props: QueryEditorProps) {
         setActive((a) => (a + d + items.length) % items.length);
         return;
       }
-      if ((e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey) || e.key === 'Tab') {
+      const chosen = items[Math.min(active, items.length - 1)]!;
+      // Enter on a word already typed in full (`up` with `up` offered) runs the query instead.
+      const typedInFull = e.key === 'Enter' && ctx !== undefined && chosen.insert === value.slice(ctx.from, ctx.to);
+      if (((e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey) || e.key === 'Tab') && !typedInFull) {
         e.preventDefault();
-        accept(items[Math.min(active, items.length - 1)]!);
+        accept(chosen);
         return;
       }
       if (e.key === 'Escape') {

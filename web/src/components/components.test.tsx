@@ -5,6 +5,9 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PromResult } from '../api/endpoints';
 import { streamsToRows } from '../lib/logs';
+import { stubCanvas } from '../testing/fake-canvas';
+import { cellsMoved } from './DashboardPanel';
+import { Graph, MAX_GRAPH_SERIES } from './Graph';
 import { LogLines } from './LogLines';
 import { QueryEditor } from './QueryEditor';
 import { ResultTable } from './ResultTable';
@@ -21,6 +24,7 @@ afterEach(() => {
   render(null, root);
   root.remove();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 const vector: PromResult = {
@@ -136,5 +140,74 @@ describe('QueryEditor', () => {
       await new Promise((r) => setTimeout(r, 20));
     });
     expect(value).toBe('rate()');
+  });
+
+  it('runs the query on Enter when the word under the cursor is already complete', async () => {
+    vi.stubGlobal('fetch', fakeFetch);
+    const runs: string[] = [];
+    function Host() {
+      const [v, setV] = useState('');
+      return <QueryEditor id="q" label="Query" lang="promql" value={v} check={false} onChange={setV} onRun={() => runs.push(v)} />;
+    }
+    render(<Host />, root);
+    const ta = root.querySelector('textarea') as HTMLTextAreaElement;
+    await act(async () => {
+      ta.value = 'rate_limited_total';
+      ta.setSelectionRange(18, 18);
+      ta.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    expect(ta.getAttribute('aria-expanded')).toBe('true');
+    await act(async () => {
+      ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    });
+    expect(runs).toEqual(['rate_limited_total']);
+  });
+});
+
+describe('cellsMoved', () => {
+  it.each([
+    { dx: 0, dy: 0, cells: { dx: 0, dy: 0 } },
+    { dx: 100, dy: 38, cells: { dx: 2, dy: 1 } },
+    { dx: -130, dy: -100, cells: { dx: -3, dy: -3 } },
+  ])('turns a pointer move of $dx,$dy px on a 1192 px grid into $cells cells', ({ dx, dy, cells }) => {
+    // 1192 px wide with 8 px gaps: 50 px per column.
+    expect(cellsMoved(dx, dy, 1192)).toEqual(cells);
+  });
+});
+
+describe('Graph', () => {
+  const series = (n: number) => ({
+    xs: [1, 2],
+    ys: Array.from({ length: n }, (_, i) => [i, i + 1]),
+    names: Array.from({ length: n }, (_, i) => (i === 0 ? `up{job="${EVIL}"}` : `s${i}`)),
+    labels: Array.from({ length: n }, () => ({})),
+  });
+
+  it('names series as text in a legend whose entries toggle them', async () => {
+    stubCanvas();
+    // Inside act, so the mount's effects run now rather than after the clicks below.
+    await act(() => {
+      render(<Graph data={series(3)} label="g" />, root);
+    });
+    const items = [...root.querySelectorAll('.legend-item')] as HTMLButtonElement[];
+    expect(items.map((b) => b.querySelector('.legend-name')?.textContent)).toEqual([`up{job="${EVIL}"}`, 's1', 's2']);
+    expect(root.querySelector('img')).toBeNull();
+    await act(() => items[1]!.click());
+    expect(items.map((b) => b.getAttribute('aria-pressed'))).toEqual(['true', 'false', 'true']);
+    await act(() => {
+      items[2]!.dispatchEvent(new MouseEvent('click', { bubbles: true, ctrlKey: true }));
+    });
+    expect(items.map((b) => b.getAttribute('aria-pressed'))).toEqual(['false', 'false', 'true']);
+    expect(root.querySelector('.graph-plot')?.getAttribute('data-render-ms')).toMatch(/^\d+(\.\d)?$/);
+  });
+
+  it(`draws at most ${MAX_GRAPH_SERIES} series and says how many were left out`, () => {
+    stubCanvas();
+    render(<Graph data={series(MAX_GRAPH_SERIES + 7)} label="g" />, root);
+    expect(root.querySelectorAll('.legend-item').length).toBe(MAX_GRAPH_SERIES);
+    expect(root.textContent).toContain(`Showing ${MAX_GRAPH_SERIES} of ${MAX_GRAPH_SERIES + 7} series (7 omitted)`);
   });
 });

@@ -15,6 +15,7 @@ export const PANEL_TYPES: ReadonlyArray<{ type: PanelType; label: string }> = [
 /** Columns of the dashboard grid. */
 export const GRID_COLUMNS = 24;
 
+/** Where a panel sits: column `x` (0–23) and width `w` in columns, row `y` and height `h` in rows. */
 export interface PanelGrid {
   x: number;
   y: number;
@@ -22,6 +23,7 @@ export interface PanelGrid {
   h: number;
 }
 
+/** One panel, as stored (the server validates the same fields: `server/src/web/dashboard-model.ts`). */
 export interface Panel {
   id: string;
   title: string;
@@ -32,6 +34,7 @@ export interface Panel {
   grid: PanelGrid;
 }
 
+/** A dashboard variable: a choice among one label's values, used as `$name` in queries. */
 export interface Variable {
   name: string;
   label: string;

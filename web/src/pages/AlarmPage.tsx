@@ -28,6 +28,20 @@ export function withThresholds(data: AlignedData, alarm: Pick<AlarmSummary, 'lev
   };
 }
 
+/**
+ * The PromQL query of an anomaly alarm's band: the expected value and the lower and upper bounds
+ * the evaluator writes as ordinary series (`vigil_anomaly_expected|lower|upper{alarm="<name>"}`).
+ */
+export function anomalyBandQuery(alarmName: string): string {
+  return `{__name__=~"vigil_anomaly_(expected|lower|upper)", alarm=${JSON.stringify(alarmName)}}`;
+}
+
+/** Two graphs' series on one axis; both must come from the same range and step (same `xs`). */
+export function mergeAligned(a: AlignedData, b: AlignedData): AlignedData {
+  if (b.names.length === 0) return a;
+  return { xs: a.xs, ys: [...a.ys, ...b.ys], names: [...a.names, ...b.names], labels: [...a.labels, ...b.labels] };
+}
+
 /** One alarm: its definition, graph with threshold lines, instances, history timeline and a backtest. */
 export function AlarmPage(props: { name: string; search: string }) {
   const editing = new URLSearchParams(props.search).get('edit') === '1';
@@ -38,6 +52,7 @@ export function AlarmPage(props: { name: string; search: string }) {
   const [error, setError] = useState('');
   const [range, setRange] = useState<TimeRange>({ from: 'now-6h', to: 'now' });
   const [outcome, setOutcome] = useState<QueryOutcome | null>(null);
+  const [band, setBand] = useState<AlignedData | null>(null);
   const [graphError, setGraphError] = useState('');
 
   useEffect(() => {
@@ -79,8 +94,15 @@ export function AlarmPage(props: { name: string; search: string }) {
         const m = errorMessage(err);
         if (m) setGraphError(m);
       });
+    // An anomaly alarm's band, on the same grid, drawn with the query.
+    setBand(null);
+    if (alarm.type === 'anomaly') {
+      runQuery({ lang: 'promql', query: anomalyBandQuery(alarm.name), ...resolved, stepMs, shape: 'graph' }, controller.signal)
+        .then((o) => setBand(o.kind === 'graph' ? o.data : null))
+        .catch(() => setBand(null));
+    }
     return () => controller.abort();
-  }, [alarm?.query, alarm?.language, alarm?.periodSeconds, alarm?.type, resolved]);
+  }, [alarm?.name, alarm?.query, alarm?.language, alarm?.periodSeconds, alarm?.type, resolved]);
 
   if (error && !alarm) {
     return (
@@ -196,7 +218,7 @@ export function AlarmPage(props: { name: string; search: string }) {
               {graphError}
             </p>
           ) : null}
-          {outcome?.kind === 'graph' ? <Graph data={withThresholds(outcome.data, alarm)} label={`Graph of ${alarm.query} with its thresholds`} receivedAt={outcome.receivedAt} height={260} /> : null}
+          {outcome?.kind === 'graph' ? <Graph data={withThresholds(band ? mergeAligned(outcome.data, band) : outcome.data, alarm)} label={`Graph of ${alarm.query} with its ${alarm.type === 'anomaly' ? 'anomaly band' : 'thresholds'}`} receivedAt={outcome.receivedAt} height={260} /> : null}
           {outcome && outcome.kind !== 'graph' ? <p class="muted">The query does not give series over time.</p> : null}
         </section>
       ) : null}

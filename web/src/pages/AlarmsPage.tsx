@@ -27,7 +27,9 @@ export function AlarmsPage(props: { search: string; user?: string }) {
   const [missing, setMissing] = useState(false);
   const [filter, setFilter] = useState<AlarmState | ''>('');
 
+  // The list is not needed while creating (nor are the other tabs' own lists).
   useEffect(() => {
+    if (creating || tab !== 'alarms') return;
     let live = true;
     const load = () =>
       listAlarms()
@@ -47,7 +49,7 @@ export function AlarmsPage(props: { search: string; user?: string }) {
       live = false;
       clearInterval(timer);
     };
-  }, []);
+  }, [creating, tab]);
 
   if (missing) {
     return (

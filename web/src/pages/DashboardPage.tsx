@@ -97,7 +97,7 @@ export function DashboardPage(props: { id: string; search: string }) {
     for (const v of variables) {
       const load =
         v.source === 'logs'
-          ? lokiLabelValues(v.label, resolved.startMs, resolved.endMs)
+          ? lokiLabelValues(v.label, resolved.startMs, resolved.endMs, v.match.trim() || undefined)
           : promLabelValues(v.label, v.match.trim() || undefined, resolved.startMs, resolved.endMs);
       load
         .then((vals) => live && setOptions((o) => ({ ...o, [v.name]: vals })))
@@ -276,6 +276,7 @@ export function DashboardPage(props: { id: string; search: string }) {
               stepMs={stepMs}
               refreshTick={tick}
               onZoom={(startMs, endMs) => setUrl({ range: { from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() } })}
+              onGridChange={editable ? (grid) => updatePanel(p.id, { grid }) : undefined}
               actions={
                 editable ? (
                   <>

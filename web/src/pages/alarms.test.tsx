@@ -2,11 +2,12 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { stubCanvas } from '../testing/fake-canvas';
 import type { AlarmSummary, AlarmTransition } from '../api/endpoints';
 import { alarmBody, emptyAlarmForm, formFromAlarm } from '../lib/alarm-form';
 import { DashboardPanel } from '../components/DashboardPanel';
 import { AlarmEditor } from './AlarmEditor';
-import { AlarmPage, withThresholds } from './AlarmPage';
+import { AlarmPage, anomalyBandQuery, mergeAligned, withThresholds } from './AlarmPage';
 import { AlarmsPage, describeCondition } from './AlarmsPage';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -57,22 +58,7 @@ const HISTORY: AlarmTransition[] = [
 let root: HTMLElement;
 let calls: string[];
 beforeEach(() => {
-  // happy-dom has no canvas: give uPlot a 2D context that accepts every call and draws nothing.
-  const noop = (): unknown => ({ width: 0 });
-  const ctx = new Proxy({} as Record<string | symbol, unknown>, { get: (t, k) => (k in t ? t[k] : noop), set: (t, k, v) => Reflect.set(t, k, v) });
-  vi.stubGlobal(
-    'Path2D',
-    class {
-      moveTo() {}
-      lineTo() {}
-      rect() {}
-      arc() {}
-      closePath() {}
-      bezierCurveTo() {}
-      addPath() {}
-    },
-  );
-  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(ctx as unknown as CanvasRenderingContext2D);
+  stubCanvas();
   root = document.createElement('div');
   document.body.appendChild(root);
   calls = [];
@@ -180,6 +166,12 @@ describe('alarm helpers', () => {
     expect(describeCondition({ ...ALARM, type: 'composite', rule: 'ALARM("a") AND NOT OK("b")' })).toBe('ALARM("a") AND NOT OK("b")');
     expect(describeCondition({ ...ALARM, type: 'anomaly', anomaly: { bandWidth: 3, direction: 'above', trainingDays: 14 } })).toContain('±3σ band (above)');
   });
+  it('queries the anomaly band the evaluator writes, the alarm name quoted', () => {
+    expect(anomalyBandQuery('cpu "odd"')).toBe('{__name__=~"vigil_anomaly_(expected|lower|upper)", alarm="cpu \\"odd\\""}');
+    const a = { xs: [1, 2], ys: [[1, 2]], names: ['q'], labels: [{}] };
+    expect(mergeAligned(a, { xs: [1, 2], ys: [[0, 0]], names: ['vigil_anomaly_lower'], labels: [{}] }).names).toEqual(['q', 'vigil_anomaly_lower']);
+  });
+
   it('adds a flat series per threshold level', () => {
     const data = withThresholds({ xs: [1, 2], ys: [[0.2, 0.8]], names: ['a'], labels: [{}] }, ALARM);
     expect(data.names).toEqual(['a', 'threshold warning > 0.5', 'threshold critical > 1']);
