@@ -73,7 +73,8 @@ export interface AlarmDefinition {
   source: { kind: 'api' } | { kind: 'file'; file: string; group: string };
 }
 
-const NAME_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+// `.` and `..` are refused: the name is a URL path segment, and clients normalise those away.
+const NAME_RE = /^(?!\.\.?$)[A-Za-z0-9_.:-]{1,128}$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const CHANNEL_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const COMPARISONS: Record<string, Comparison> = {
@@ -186,7 +187,7 @@ export function parseAlarmDefinition(body: unknown, nameFromPath?: string): Alar
   const problems: string[] = [];
   for (const k of Object.keys(b)) if (!KNOWN.includes(k)) problems.push(`unknown field ${JSON.stringify(k)}`);
   const name = nameFromPath ?? b.name;
-  if (typeof name !== 'string' || !NAME_RE.test(name)) problems.push('name must match [A-Za-z0-9_.:-]{1,128}');
+  if (typeof name !== 'string' || !NAME_RE.test(name)) problems.push('name must match [A-Za-z0-9_.:-]{1,128} and not be "." or ".."');
   if (nameFromPath !== undefined && b.name !== undefined && b.name !== nameFromPath) problems.push('name in the body differs from the name in the path');
   const description = b.description ?? '';
   if (typeof description !== 'string') problems.push('description must be a string');

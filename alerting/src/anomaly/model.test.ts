@@ -177,15 +177,6 @@ describe('fitAnomalyModel', () => {
   it('throws a bad_data error for a step that is not a positive number', () => {
     expect(() => fitAnomalyModel([1, 2], [1, 2], { stepMs: 0 })).toThrow(AlertingError);
   });
-
-  it('fits two weeks at a 60 s step in well under 50 ms', () => {
-    const { timestampsMs, values } = series(14, traffic, SD);
-    fitAnomalyModel(timestampsMs, values, { stepMs: MINUTE_MS });
-    const started = performance.now();
-    for (let r = 0; r < 5; r++) fitAnomalyModel(timestampsMs, values, { stepMs: MINUTE_MS });
-    // Generous: shared CI machines are slow; the benchmark reports the real figure.
-    expect((performance.now() - started) / 5).toBeLessThan(150);
-  });
 });
 
 describe('anomalyBand', () => {

@@ -33,6 +33,18 @@ describe('isSilenced', () => {
     expect(isSilenced({ alertname: 'HighCPU' }, [s], T0 - 1)).toBe(false);
     expect(isSilenced({ alertname: 'HighCPU' }, [s], T0 + 3_600_000)).toBe(false);
   });
+
+  it('matches in linear time patterns that pass the nested-quantifier screen but backtrack exponentially', () => {
+    // `(a|a)*b` against 24 "a"s takes seconds in a backtracking engine, against 40 hours.
+    const patterns = ['(a|a)*b', '(?:a|aa)*c', '(a|a)+b', 'a*a*a*a*a*a*b'];
+    for (const length of [24, 2000]) {
+      const started = performance.now();
+      for (const re of patterns) {
+        expect(isSilenced({ instance: 'a'.repeat(length) }, [silence([{ name: 'instance', value: re, type: '=~' }])], T0 + 1000), re).toBe(false);
+      }
+      expect(performance.now() - started, `${length} characters`).toBeLessThan(2000);
+    }
+  });
 });
 
 describe('parseSilence', () => {

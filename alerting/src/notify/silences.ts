@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RE2JS } from 're2js';
 import { AlertingError } from '../errors.js';
 
 /** How a matcher compares a label value. */
@@ -155,13 +156,16 @@ function regexProblem(re: string): string | null {
   return null;
 }
 
-const cache = new Map<string, RegExp>();
+const cache = new Map<string, RE2JS>();
 
-function compile(re: string): RegExp {
+function compile(re: string): RE2JS {
   let c = cache.get(re);
   if (c === undefined) {
     // Anchored like Prometheus (`^(?s:re)$`): the whole value must match, `.` matches newlines.
-    c = new RegExp(`^(?:${re})$`, 's');
+    // RE2 semantics (linear time), as Prometheus and Alertmanager: the screen above is only a
+    // first line, and patterns such as `(a|a)*b` pass it yet take exponential time in a
+    // backtracking engine (V8's RegExp), which would stall every delivery of every tenant.
+    c = RE2JS.compile(`^(?s:${re})$`);
     if (cache.size >= 10_000) cache.clear();
     cache.set(re, c);
   }
@@ -182,7 +186,7 @@ export function matches(m: SilenceMatcher, value: string): boolean {
   }
 }
 
-const verdicts = new Map<string, RegExp | null>();
+const verdicts = new Map<string, RE2JS | null>();
 
 function safeTest(re: string, value: string): boolean {
   // A pattern that slipped past the screen (e.g. a stored silence from an older version) fails
@@ -193,7 +197,7 @@ function safeTest(re: string, value: string): boolean {
     if (verdicts.size >= 10_000) verdicts.clear();
     verdicts.set(re, compiled);
   }
-  return compiled?.test(value) ?? false;
+  return compiled?.matcher(value).matches() ?? false;
 }
 
 /** 'pending' before `startsAtMs`, 'active' until `endsAtMs`, then 'expired'. */

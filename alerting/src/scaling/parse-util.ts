@@ -1,7 +1,7 @@
 /** Small validators shared by the scaling parsers; each pushes a problem and returns undefined. */
 
-/** Group and policy names: the alarm name rule, `[A-Za-z0-9_.:-]{1,128}`. */
-export const NAME_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Group and policy names: the alarm name rule, `[A-Za-z0-9_.:-]{1,128}`, not `.` or `..` (URL path segments). */
+export const NAME_RE = /^(?!\.\.?$)[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Tells whether `v` is a plain JSON object. */
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -53,7 +53,7 @@ export function nonEmpty(v: unknown, what: string, problems: string[]): string |
 /** The name from the path wins; a different name in the body is a problem. */
 export function nameOf(b: Record<string, unknown>, nameFromPath: string | undefined, problems: string[]): string {
   const name = nameFromPath ?? b.name;
-  if (typeof name !== 'string' || !NAME_RE.test(name)) problems.push('name must match [A-Za-z0-9_.:-]{1,128}');
+  if (typeof name !== 'string' || !NAME_RE.test(name)) problems.push('name must match [A-Za-z0-9_.:-]{1,128} and not be "." or ".."');
   if (nameFromPath !== undefined && b.name !== undefined && b.name !== nameFromPath) problems.push('name in the body differs from the name in the path');
   return typeof name === 'string' ? name : '';
 }

@@ -22,7 +22,8 @@ export interface MetricFilterDefinition {
   intervalSeconds: number;
 }
 
-const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+// `.` and `..` are refused: the name is a URL path segment, and clients normalise those away.
+const NAME_RE = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/;
 const METRIC_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Most labels a filter may add: like CloudWatch's 3 dimensions, bounded so series stay few. */
@@ -41,7 +42,7 @@ export function parseMetricFilterDefinition(body: unknown, nameFromPath?: string
   const problems: string[] = [];
   for (const k of Object.keys(b)) if (!KNOWN.includes(k)) problems.push(`unknown field ${JSON.stringify(k)}; known fields: ${KNOWN.join(', ')}`);
   const name = nameFromPath ?? b.name;
-  if (typeof name !== 'string' || !NAME_RE.test(name)) problems.push('name must match [A-Za-z0-9_.-]{1,64}');
+  if (typeof name !== 'string' || !NAME_RE.test(name)) problems.push('name must match [A-Za-z0-9_.-]{1,64} and not be "." or ".."');
   if (nameFromPath !== undefined && b.name !== undefined && b.name !== nameFromPath) problems.push('name in the body differs from the name in the path');
   if (typeof b.query !== 'string' || b.query.trim() === '') problems.push('query must be a LogQL log query such as {app="api"} |= "error"');
   if (typeof b.metricName !== 'string' || !METRIC_RE.test(b.metricName)) problems.push('metricName must be a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
