@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +14,9 @@ import { TEST_ROOT_KEY, type VigilServer, startVigil } from './lib/vigil-server.
  * The web UI (issue 9) in real Chromium (Debian `chromium`, driven by playwright-core) against a
  * real `vigil server` serving the built `web/dist`, with data pushed through the ingest APIs:
  * sign in, a PromQL graph (and the render time of 100 series × 1,000 points), logs with their
- * volume and a live-tailed line, a dashboard built, saved and reloaded, the agents inventory, and a
- * label value that is HTML shown as text. Screenshots of every page go to the folder printed at
+ * volume and a live-tailed line, a dashboard built, saved and reloaded, the agents inventory, a
+ * label value that is HTML shown as text, a webhook channel created and tested against a local
+ * receiver, a threshold alarm created through the form and seen firing, and a silence of it. Screenshots of every page go to the folder printed at
  * the start (`VIGIL_SCREENSHOT_DIR` chooses it).
  */
 
@@ -35,6 +38,20 @@ const cspViolations: string[] = [];
 const pageErrors: string[] = [];
 /** Start of the perf series, epoch ms, aligned to the step. */
 let perfStartMs: number;
+
+/** A local webhook receiver (the server may send to it: `alerting.allowDestinations`). */
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+const received: Received[] = [];
+let receiver: Server;
+let receiverUrl: string;
+/** The alarm the UI creates, and the channel it notifies. */
+const ALARM_NAME = 'ui-checkout-errors';
+const CHANNEL_NAME = 'ui-hook';
 
 async function push(path: string, body: Buffer | string, headers: Record<string, string>): Promise<void> {
   const res = await vigil.request(path, { method: 'POST', body, headers });
@@ -68,7 +85,18 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   console.log(`web UI screenshots: ${shots}`);
 
-  vigil = await startVigil(processes);
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/vigil?token=s3cr3t`;
+
+  vigil = await startVigil(processes, { config: "alerting:\n  allowDestinations: ['127.0.0.0/8']\n" });
   const nowMs = Date.now();
   perfStartMs = Math.floor((nowMs - PERF_POINTS * STEP_MS) / STEP_MS) * STEP_MS;
   const series: WriteSeries[] = [];
@@ -112,6 +140,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
 });
 
 describe('web UI in Chromium', () => {
@@ -338,6 +367,146 @@ describe('web UI in Chromium', () => {
       expect(await page.getByRole('alert').count()).toBe(0);
       await shot(name);
     }
+  });
+
+  it('creates a webhook channel, shows its URL as <secret>, and sends a test the receiver gets', async () => {
+    await page.goto(`${vigil.url}/alarms?tab=channels`);
+    await page.getByRole('form', { name: 'New channel' }).waitFor();
+    // The form names what is wrong before asking the server.
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('alert', { name: 'Problems' }).filter({ hasText: 'URL: an http:// or https:// address' }).waitFor();
+    await page.getByLabel('Type').selectOption('webhook');
+    await page.getByLabel('Name', { exact: true }).fill(CHANNEL_NAME);
+    await page.getByLabel('URL', { exact: true }).fill(receiverUrl);
+    await page.getByLabel('Description').fill('local receiver of the browser test');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    const row = page.locator('tbody tr').filter({ hasText: CHANNEL_NAME });
+    await row.waitFor();
+    expect(await row.locator('td').nth(1).textContent()).toBe('webhook');
+    // The API never shows the URL again (it carries a token).
+    expect(await row.locator('td').nth(2).textContent()).toBe('<secret>');
+    expect(await page.locator('main').textContent()).not.toContain('s3cr3t');
+    expect(await page.getByLabel('URL', { exact: true }).inputValue()).toBe('');
+
+    const before = received.length;
+    await row.getByRole('button', { name: `Send a test notification to ${CHANNEL_NAME}` }).click();
+    await row.getByRole('status', { name: `Test result of ${CHANNEL_NAME}` }).filter({ hasText: /^delivered$/ }).waitFor({ timeout: 15_000 });
+    const hit = received.slice(before).find((r) => r.url === '/hooks/vigil?token=s3cr3t');
+    expect(hit?.method).toBe('POST');
+    expect(hit?.headers['idempotency-key']).toMatch(/\S/);
+    // Alertmanager's webhook payload, version 4.
+    expect(JSON.parse(hit!.body)).toMatchObject({ version: '4', receiver: CHANNEL_NAME });
+    await shot('19-channel-tested');
+
+    // A channel the API refuses: the server's message is shown as it is.
+    await page.getByLabel('Name', { exact: true }).fill(CHANNEL_NAME);
+    await page.getByLabel('URL', { exact: true }).fill(receiverUrl);
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('alert', { name: 'Problems' }).filter({ hasText: 'already exists' }).waitFor();
+    const list = await vigil.getData<Array<{ name: string; url: string }>>('/api/v1/channels');
+    expect(list).toEqual([expect.objectContaining({ name: CHANNEL_NAME, type: 'webhook', url: '<secret>' })]);
+  });
+
+  it('creates a threshold alarm through the form and sees it fire: state and history timeline', { timeout: 90_000 }, async () => {
+    // Fresh datapoints of 120 (the alarm breaches above 100), every 5 s over the last minute.
+    const nowMs = Date.now();
+    const samples = Array.from({ length: 13 }, (_, i) => ({ timestampMs: nowMs - (12 - i) * 5000, value: 120 }));
+    await push('/api/v1/write', remoteWriteBody([{ labels: { __name__: 'ui_checkout_errors', job: 'checkout' }, samples }]), REMOTE_WRITE_HEADERS);
+
+    await page.goto(`${vigil.url}/alarms`);
+    await page.getByRole('link', { name: 'New alarm' }).click();
+    await page.waitForURL(/\/alarms\?new=1/);
+    await page.getByRole('form', { name: 'New alarm' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill(ALARM_NAME);
+    await page.getByLabel('Description').fill('checkout errors above 100');
+    const query = page.getByLabel(/^Query \(one alarm/);
+    await query.fill('ui_checkout_errors');
+    await query.press('Escape');
+    await page.getByLabel('Period (seconds)').fill('5');
+    await page.getByLabel('Datapoints to alarm').fill('1');
+    await page.getByLabel('out of').fill('1');
+    await page.getByLabel('Breaches when value is').selectOption('>');
+    await page.getByLabel('Severity').fill('critical');
+    await page.getByLabel('Threshold').fill('100');
+    await page.getByLabel('Channels').fill(CHANNEL_NAME);
+    await page.getByLabel('Labels (key=value per line)').fill('team=shop');
+    await page.getByLabel(/^Annotations/).fill('summary=errors of {{ $labels.job }} at {{ $value }}');
+    // The live preview draws the query with the threshold line.
+    await page.locator('section[aria-label="Preview of the last 6 hours"] .graph-plot[data-render-ms]').waitFor();
+    expect(await page.locator('section[aria-label="Preview of the last 6 hours"] .legend-name').allTextContents()).toEqual([
+      'ui_checkout_errors{job="checkout"}',
+      'threshold critical > 100',
+    ]);
+    await page.getByRole('button', { name: 'Backtest last 6 hours' }).click();
+    await page.locator('form output').filter({ hasText: /Backtest over the last 6 hours: \d+ evaluations/ }).waitFor();
+    await shot('20-alarm-create');
+    await page.getByRole('button', { name: 'Create alarm' }).click();
+    await page.waitForURL(new RegExp(`/alarms/${ALARM_NAME}$`));
+    await page.getByRole('heading', { name: ALARM_NAME }).waitFor();
+
+    // The page reloads the alarm as often as it is evaluated: wait for ALARM, no fixed sleep.
+    const firedAt = Date.now();
+    await page.locator('main .toolbar .badge.state-ALARM').filter({ hasText: 'In alarm' }).waitFor({ timeout: 45_000 });
+    const timeline = page.getByRole('list', { name: `State changes of ${ALARM_NAME}, newest first` });
+    const entry = timeline.locator('li.to-ALARM').filter({ hasText: 'INSUFFICIENT_DATA → ALARM (critical)' });
+    await entry.waitFor({ timeout: 15_000 });
+    console.log(`alarm seen in ALARM ${Date.now() - firedAt} ms after it was created`);
+    // Alert labels drop the metric name, as Prometheus' do.
+    expect(await entry.textContent()).toContain('{job="checkout"}');
+    expect(await entry.textContent()).toContain('were greater than the threshold (100, critical)');
+    expect(await entry.textContent()).toMatch(/datapoints .*120/);
+    const instance = page.getByRole('table', { name: `Instances of ${ALARM_NAME}` }).locator('tbody tr');
+    await instance.filter({ hasText: 'In alarm' }).waitFor();
+    expect(await instance.textContent()).toContain('critical');
+    expect(await page.getByRole('region', { name: 'Definition' }).textContent()).toContain('every 5s; 1 of 1 datapoints breaching');
+    await page.locator('section[aria-label="Graph"] .graph-plot[data-render-ms]').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await shot('21-alarm-in-alarm');
+
+    // The list shows it in alarm too.
+    await page.getByRole('link', { name: 'Alarms', exact: true }).first().click();
+    await page.waitForURL(/\/alarms$/);
+    const row = page.locator('tbody tr').filter({ has: page.getByRole('link', { name: ALARM_NAME }) });
+    await row.waitFor();
+    expect(await row.locator('.badge').first().textContent()).toBe('In alarm');
+    expect(await row.textContent()).toContain('ui_checkout_errors > 100 (critical)');
+    await row.getByRole('img', { name: `${ALARM_NAME} over the last 3 hours` }).waitFor();
+    await shot('22-alarms-list-in-alarm');
+
+    // What the API says agrees with what the page showed.
+    const api = await vigil.getData<{ state: string; periodSeconds: number; channels: string[]; labels: Record<string, string> }>(`/api/v1/alarms/${ALARM_NAME}`);
+    expect(api).toMatchObject({ state: 'ALARM', periodSeconds: 5, channels: [CHANNEL_NAME], labels: { team: 'shop' } });
+  });
+
+  it('silences the alarm from its page, and lists the silence', async () => {
+    await page.goto(`${vigil.url}/alarms/${ALARM_NAME}`);
+    await page.getByRole('link', { name: 'Silence' }).click();
+    await page.waitForURL(/tab=silences/);
+    expect(await page.getByLabel('Matchers').inputValue()).toBe(`alertname="${ALARM_NAME}"`);
+    await page.getByLabel('For', { exact: true }).fill('30m');
+    // The server requires a comment; the form says so first.
+    await page.getByRole('button', { name: 'Silence', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Comment: required' }).waitFor();
+    await page.getByLabel('Comment').fill(`deploying checkout ${EVIL}`);
+    await page.getByRole('button', { name: 'Silence', exact: true }).click();
+    const row = page.locator('tbody tr').filter({ hasText: `alertname="${ALARM_NAME}"` });
+    await row.waitFor();
+    expect(await row.locator('.badge').textContent()).toBe('active');
+    expect(await row.textContent()).toContain(`deploying checkout ${EVIL}`);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await shot('23-silence-created');
+    const silences = await vigil.getData<Array<{ id: string; endsAt: string; createdBy: string; matchers: unknown[]; status: { state: string } }>>('/api/v1/silences');
+    expect(silences).toHaveLength(1);
+    expect(silences[0]).toMatchObject({ matchers: [{ name: 'alertname', type: '=', value: ALARM_NAME }], status: { state: 'active' } });
+    const minutes = (Date.parse(silences[0]!.endsAt) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(28);
+    expect(minutes).toBeLessThanOrEqual(30);
+
+    // Expired early, it stays listed (for audit).
+    await row.getByRole('button', { name: /^Expire the silence of/ }).click();
+    await row.locator('.badge').filter({ hasText: 'expired' }).waitFor();
+    expect(await row.getByRole('button', { name: /^Expire/ }).count()).toBe(0);
   });
 
   it('reads in dark mode too', async () => {

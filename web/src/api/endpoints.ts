@@ -254,6 +254,10 @@ export interface Channel {
   [field: string]: unknown;
 }
 export const listChannels = () => api<Channel[]>('/api/v1/channels');
+/** `POST /api/v1/channels`: creates a channel; the answer shows its secrets as `<secret>`. */
+export const createChannel = (body: unknown) => api<Channel>('/api/v1/channels', { method: 'POST', body });
+/** `DELETE /api/v1/channels/:name` (refused while an alarm uses it). */
+export const deleteChannel = (name: string) => api<void>(`/api/v1/channels/${encodeURIComponent(name)}`, { method: 'DELETE' });
 /** `POST /api/v1/channels/:name/test`: sends a test notification now and reports what the receiver said. */
 export const testChannel = (name: string) =>
   api<{ delivered: boolean; permanent?: boolean; error?: string }>(`/api/v1/channels/${encodeURIComponent(name)}/test`, { method: 'POST' });

@@ -117,7 +117,8 @@ export function App() {
       page = <DashboardPage id={route.id!} search={route.search} />;
       break;
     case 'alarms':
-      page = <AlarmsPage search={route.search} user={session.keyName} />;
+      // The root key has no name: silences it creates say `root` (the API requires a creator).
+      page = <AlarmsPage search={route.search} user={session.keyName || (session.root ? 'root' : session.keyId)} />;
       break;
     case 'alarm':
       page = <AlarmPage name={route.id!} search={route.search} />;

@@ -15,6 +15,15 @@ import { describeCondition } from './AlarmsPage';
 const STATE_LABEL: Record<string, string> = { ALARM: 'In alarm', INSUFFICIENT_DATA: 'Insufficient data', OK: 'OK' };
 
 /**
+ * How often a page of `alarms` reloads their state: as often as the most frequently evaluated
+ * one is evaluated, from 5 s to 30 s.
+ */
+export function refreshInterval(alarms: ReadonlyArray<Pick<AlarmSummary, 'periodSeconds'>>): number {
+  const period = Math.min(30, ...alarms.map((a) => (a.periodSeconds > 0 ? a.periodSeconds : 30)));
+  return Math.max(5, period) * 1000;
+}
+
+/**
  * Adds one flat series per threshold level to a graph's data, named for the level
  * (`threshold critical > 95`), so the lines show where the alarm fires.
  */
@@ -55,23 +64,30 @@ export function AlarmPage(props: { name: string; search: string }) {
   const [band, setBand] = useState<AlignedData | null>(null);
   const [graphError, setGraphError] = useState('');
 
+  const [tick, setTick] = useState(0);
+  const refreshMs = refreshInterval(alarm ? [alarm] : []);
+
+  // The alarm and its history, again every `refreshMs` (as often as it is evaluated, 5–30 s).
   useEffect(() => {
     let live = true;
-    const load = () => {
-      getAlarm(props.name)
-        .then((a) => live && setAlarm(a))
-        .catch((err) => live && setError(errorMessage(err)));
-      alarmHistory(props.name)
-        .then((h) => live && setHistory(h))
-        .catch((err) => live && setError(errorMessage(err)));
-    };
-    load();
-    const timer = setInterval(load, 30_000);
+    getAlarm(props.name)
+      .then((a) => {
+        if (!live) return;
+        setAlarm(a);
+        setError('');
+      })
+      .catch((err) => live && setError(errorMessage(err)));
+    alarmHistory(props.name)
+      .then((h) => live && setHistory(h))
+      .catch((err) => live && setError(errorMessage(err)));
     return () => {
       live = false;
-      clearInterval(timer);
     };
-  }, [props.name, reload]);
+  }, [props.name, reload, tick]);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), refreshMs);
+    return () => clearInterval(timer);
+  }, [props.name, refreshMs]);
 
   const resolved = useMemo(() => {
     try {
@@ -257,14 +273,14 @@ export function AlarmPage(props: { name: string; search: string }) {
       <h2>History</h2>
       {history === null ? <p class="muted">Loading…</p> : <Timeline transitions={history} label={`State changes of ${alarm.name}, newest first`} />}
       <h2>Notifications sent</h2>
-      <SentNotifications alarm={alarm.name} reload={reload} />
+      <SentNotifications alarm={alarm.name} reload={`${reload}:${tick}`} />
       <Backtest name={alarm.name} range={resolved} />
     </main>
   );
 }
 
 /** The outbox messages that carried this alarm (newest 200 of the tenant looked at). */
-function SentNotifications(props: { alarm: string; reload: number }) {
+function SentNotifications(props: { alarm: string; reload: string }) {
   const [rows, setRows] = useState<Notification[] | null>(null);
   const [note, setNote] = useState('');
   useEffect(() => {

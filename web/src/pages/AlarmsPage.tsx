@@ -5,6 +5,7 @@ import { runQuery } from '../api/run-query';
 import { Link, navigate } from '../app/router';
 import { Sparkline } from '../components/Sparkline';
 import { AlarmEditor } from './AlarmEditor';
+import { refreshInterval } from './AlarmPage';
 import { ChannelsTab } from './ChannelsTab';
 import { SilencesTab } from './SilencesTab';
 import { formatTime } from '../lib/format';
@@ -26,6 +27,7 @@ export function AlarmsPage(props: { search: string; user?: string }) {
   const [error, setError] = useState('');
   const [missing, setMissing] = useState(false);
   const [filter, setFilter] = useState<AlarmState | ''>('');
+  const [tick, setTick] = useState(0);
 
   // The list is not needed while creating (nor are the other tabs' own lists).
   useEffect(() => {
@@ -44,12 +46,17 @@ export function AlarmsPage(props: { search: string; user?: string }) {
           else setError(errorMessage(err));
         });
     void load();
-    const timer = setInterval(load, 30_000);
     return () => {
       live = false;
-      clearInterval(timer);
     };
-  }, [creating, tab]);
+  }, [creating, tab, tick]);
+  // Reloaded as often as the most frequently evaluated alarm is evaluated (5–30 s).
+  const refreshMs = refreshInterval(alarms ?? []);
+  useEffect(() => {
+    if (creating || tab !== 'alarms') return;
+    const timer = setInterval(() => setTick((n) => n + 1), refreshMs);
+    return () => clearInterval(timer);
+  }, [creating, tab, refreshMs]);
 
   if (missing) {
     return (

@@ -54,6 +54,15 @@ export function SilencesTab(props: { prefill?: string; createdBy: string }) {
             setFormError('Duration: write it as 30m, 2h or 1d');
             return;
           }
+          // The server requires both (an unexplained silence is hard to audit); say so before asking it.
+          if (!createdBy.trim()) {
+            setFormError('Created by: required');
+            return;
+          }
+          if (!comment.trim()) {
+            setFormError('Comment: required (why alerts are silenced)');
+            return;
+          }
           setFormError('');
           try {
             await createSilence({ matchers: parsed, endsAt: new Date(Date.now() + ms).toISOString(), createdBy: createdBy.trim(), comment: comment.trim() });

@@ -73,6 +73,10 @@ beforeEach(() => {
       if (path === '/api/v1/channels/ops-slack/test') {
         return new Response(JSON.stringify({ status: 'success', data: { delivered: false, permanent: true, error: 'HTTP 404 from <secret>' } }), { status: 200 });
       }
+      if (init?.method === 'POST' && path === '/api/v1/channels') {
+        const b = JSON.parse(String(init.body));
+        return new Response(JSON.stringify({ status: 'success', data: { ...b, url: '<secret>' } }), { status: 201 });
+      }
       if (init?.method === 'POST' && path === '/api/v1/silences') {
         return new Response(JSON.stringify({ status: 'success', data: {} }), { status: 201 });
       }
@@ -110,6 +114,12 @@ const settle = () =>
   act(async () => {
     await new Promise((r) => setTimeout(r, 30));
   });
+/** Settles until `ok()` holds (a loaded machine can take longer than one settle), at most 2 s. */
+async function settleUntil(ok: () => boolean): Promise<void> {
+  const end = Date.now() + 2000;
+  do await settle();
+  while (!ok() && Date.now() < end);
+}
 
 describe('AlarmsPage', () => {
   it('lists alarms in alarm first, with their condition, and data as text', async () => {
@@ -235,7 +245,7 @@ describe('alarm-status dashboard panel', () => {
   it('shows the alarms whose name contains the filter, linking to each', async () => {
     const panel = { id: 'a', title: 'Alarms', type: 'alarms' as const, language: 'promql' as const, query: 'latency', unit: '' as const, grid: { x: 0, y: 0, w: 24, h: 4 } };
     render(<DashboardPanel panel={panel} query="latency" startMs={0} endMs={60_000} stepMs={15_000} refreshTick={0} />, root);
-    await settle();
+    await settleUntil(() => root.querySelector('.alarm-status a') !== null);
     const links = [...root.querySelectorAll('.alarm-status a')];
     expect(links.map((a) => a.textContent)).toEqual(['HighLatency: ALARM']);
     expect(links[0]?.getAttribute('href')).toBe('/alarms/HighLatency');
@@ -250,13 +260,27 @@ describe('silences and channels', () => {
     expect(root.querySelector('tbody')?.textContent).toContain(`alertname="${EVIL.replaceAll('"', '\\"')}"`);
     expect(root.querySelector('img')).toBeNull();
     expect((root.querySelector('#si-matchers') as HTMLInputElement).value).toBe('alertname="HighLatency"');
+    const submit = () =>
+      act(async () => {
+        (root.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+        await new Promise((r) => setTimeout(r, 20));
+      });
+    // The server requires a comment: the form says so before sending anything.
+    await submit();
+    expect(root.querySelector('form [role="alert"]')?.textContent).toMatch(/^Comment: required/);
+    expect(calls.some((c) => c.startsWith('POST /api/v1/silences'))).toBe(false);
+    await act(async () => {
+      const comment = root.querySelector('#si-comment') as HTMLInputElement;
+      comment.value = 'deploy';
+      comment.dispatchEvent(new Event('input', { bubbles: true }));
+    });
     await act(async () => {
       (root.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
       await new Promise((r) => setTimeout(r, 20));
     });
     const post = calls.find((c) => c.startsWith('POST /api/v1/silences '));
     const body = JSON.parse(post!.slice('POST /api/v1/silences '.length));
-    expect(body).toMatchObject({ matchers: [{ name: 'alertname', type: '=', value: 'HighLatency' }], createdBy: 'ann' });
+    expect(body).toMatchObject({ matchers: [{ name: 'alertname', type: '=', value: 'HighLatency' }], createdBy: 'ann', comment: 'deploy' });
     expect(Date.parse(body.endsAt) - Date.now()).toBeGreaterThan(7_100_000);
   });
 
@@ -270,5 +294,28 @@ describe('silences and channels', () => {
     });
     expect(calls).toContain('POST /api/v1/channels/ops-slack/test undefined');
     expect(root.querySelector('tbody output')?.textContent).toBe('failed (permanent): HTTP 404 from <secret>');
+  });
+
+  it('creates a webhook channel through POST /api/v1/channels and lists it as the API shows it', async () => {
+    render(<AlarmsPage search="?tab=channels" />, root);
+    await settle();
+    const type = async (sel: string, value: string) =>
+      act(async () => {
+        const el = root.querySelector(sel) as HTMLInputElement;
+        el.value = value;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+    await type('#ch-name', 'ops-hook');
+    await type('#ch-url', 'https://hooks.example.com/v?token=t');
+    await act(async () => {
+      (root.querySelector('form[aria-label="New channel"]') as HTMLFormElement).dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const post = calls.find((c) => c.startsWith('POST /api/v1/channels '));
+    expect(JSON.parse(post!.slice('POST /api/v1/channels '.length))).toEqual({ type: 'webhook', name: 'ops-hook', url: 'https://hooks.example.com/v?token=t' });
+    // The list is read again from the server (which shows the URL as <secret>).
+    expect(calls.filter((c) => c === '/api/v1/channels')).toHaveLength(2);
+    expect(root.textContent).not.toContain('token=t');
+    expect((root.querySelector('#ch-url') as HTMLInputElement).value).toBe('');
   });
 });
