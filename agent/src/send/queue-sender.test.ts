@@ -105,7 +105,8 @@ describe('QueueSender', () => {
     queue.append(encodeQueuePayload({ body: Buffer.from('x'), cursors: [] }));
     const ac = new AbortController();
     const running = sender.run(ac.signal);
-    await waitFor(() => receiver.requests.some((r) => r.status === 204));
+    // The receiver logs the 204 before the sender has read it: wait for the sender's count too.
+    await waitFor(() => receiver.requests.some((r) => r.status === 204) && sender.stats.sentRequests === 1);
     ac.abort();
     await running;
     expect(receiver.requests.map((r) => r.status)).toEqual([503, 429, 204]);

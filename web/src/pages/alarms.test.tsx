@@ -148,8 +148,13 @@ describe('AlarmsPage', () => {
 describe('AlarmPage', () => {
   it('shows the definition, instances and the history timeline', async () => {
     render(<AlarmPage name="HighLatency" search="" />, root);
-    await settle();
-    await settle();
+    // Definition, history, notifications and the graph load separately; wait for the last of them.
+    await settleUntil(
+      () =>
+        [...root.querySelectorAll('tbody tr')].some((tr) => tr.textContent?.includes('delivered')) &&
+        root.querySelectorAll('.legend-name').length === 3 &&
+        root.querySelector('ol.timeline li') !== null,
+    );
     expect(calls).toEqual(expect.arrayContaining(['/api/v1/alarms/HighLatency', '/api/v1/alarms/HighLatency/history?limit=200']));
     expect(root.querySelector('h1')?.textContent).toBe('HighLatency');
     expect(root.textContent).toContain('3 of 5 datapoints breaching');
