@@ -5,6 +5,9 @@ import { prettyFormatExpr } from './format/pretty.js';
 import { FUNCTIONS } from './functions.js';
 import { parseQuery } from './parse.js';
 
+/** `VIGIL_LONG_TESTS=1` runs every property with 20× the inputs. */
+const LONG_RUNS = process.env.VIGIL_LONG_TESTS === '1' ? 20 : 1;
+
 /**
  * Removes `pos` everywhere so that trees from different texts can be compared, and puts matchers
  * in a canonical order: the formatter sorts them, as Prometheus' does, and their order carries no
@@ -127,7 +130,7 @@ describe('the parser and formatter together', () => {
         const pretty = parseQuery(prettyFormatExpr(first.expr));
         expect(withoutPositions(pretty.expr)).toEqual(withoutPositions(first.expr));
       }),
-      { numRuns: 1500 },
+      { numRuns: LONG_RUNS * 1500 },
     );
   });
 
@@ -137,7 +140,7 @@ describe('the parser and formatter together', () => {
         const result = parseQuery(text);
         expect(result.errors.length > 0 || result.expr !== null).toBe(true);
       }),
-      { numRuns: 1500 },
+      { numRuns: LONG_RUNS * 1500 },
     );
   });
 
@@ -153,7 +156,7 @@ describe('the parser and formatter together', () => {
         const result = parseQuery(text);
         expect(result.errors.length > 0 || result.expr !== null).toBe(true);
       }),
-      { numRuns: 1500 },
+      { numRuns: LONG_RUNS * 1500 },
     );
   });
 });

@@ -1,8 +1,17 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { AlertingStore, Database, DocumentStore, LogStore, MetricStore, ResourceStore } from '@vigil/storage';
+import {
+  AlertingStore,
+  Database,
+  DocumentStore,
+  LogStore,
+  MetricStore,
+  ResourceStore,
+  classifyWriteFailure,
+  isDatabaseCorruption,
+} from '@vigil/storage';
 import { type AlertingRuntime, createAlertingRuntime } from './alerting/runtime.js';
 import { attachLokiTail } from './api/loki-tail.js';
 import { createApp } from './app.js';
@@ -58,43 +67,36 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     series: () => handle?.metrics.totalSeries,
   });
   const ingest = new IngestContext(config, metrics, () => handle);
-  const app = createApp({ config, storage: () => handle, metrics, ingest, log, metricFilters: () => filters, alerting: () => alerting });
+  // A request that meets a damaged block fails (500, logged as an unhandled error); the log
+  // line is where the server sees it, so that is where it is counted.
+  const appLog = countCorruption(log, () => metrics.corruptionDetected.set(1));
+  const app = createApp({ config, storage: () => handle, metrics, ingest, log: appLog, metricFilters: () => filters, alerting: () => alerting });
   const { host, port } = parseListen(config.listen);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, hostname: host, port, serverOptions: listenerOptions(config) }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
-  // Slow or idle clients must not hold sockets forever (slowloris).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 120_000;
-  server.keepAliveTimeout = 65_000;
+  // Past this many open connections Node closes new ones at once, before reading anything, so a
+  // connection flood costs a file descriptor per connection up to here and nothing after.
+  server.maxConnections = config.http.maxConnections;
   attachLokiTail(server, { storage: () => handle, metrics, log });
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? { host, port: bound.port } : { host, port };
   log.info('listening', { address: `${address.host}:${address.port}` });
 
-  const db = await Database.open({
-    dataDir: config.dataDir,
-    memoryLimit: config.storage.memoryLimit,
-    threads: config.storage.threads,
-    onCommit: (rows, seconds) => {
-      metrics.commitDuration.observe(seconds);
-      metrics.commitRows.inc(rows);
-    },
-  });
-  const store = await MetricStore.open(db, {
-    compactAfterRows: config.storage.compactAfterRows,
-    compactAfterMs: config.storage.compactAfterMs,
-    onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
-    onError: (err) => log.error('background storage work failed', { err }),
-  });
-  const logs = await LogStore.open(db, {
-    compactAfterMs: config.storage.compactAfterMs,
-    onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
-    onError: (err) => log.error('background storage work failed', { err }),
-  });
-  const resources = await ResourceStore.open(db);
-  const docs = await DocumentStore.open(db);
+  // A background failure that meets a damaged block is counted, so operators see it in /metrics.
+  const onStorageError = (err: unknown) => {
+    if (isDatabaseCorruption(err)) metrics.corruptionDetected.set(1);
+    log.error('background storage work failed', { err });
+  };
+  let opened: Awaited<ReturnType<typeof openStorage>>;
+  try {
+    opened = await openStorage(config, metrics, log, onStorageError);
+  } catch (err) {
+    if (!isDatabaseCorruption(err)) throw err;
+    return refuseCorruptStorage(server, address, config.dataDir, err, metrics, log);
+  }
+  const { db, store, logs, resources, docs } = opened;
   await resources.ensureTenant('default');
   await bootstrapRootKey(resources, config.dataDir, opts.rootKey, opts.out ?? process.stdout, log);
   // The handle is published (and /-/ready turns 200) only once alerting has loaded its state too.
@@ -128,7 +130,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       logs.compactIfDue();
     }, 10_000),
     setInterval(() => {
-      void runRetention(handle!, config).catch((err) => log.error('retention failed', { err }));
+      void runRetention(handle!, config).catch((err) => onStorageError(err));
     }, config.retentionIntervalMs),
   ];
   for (const t of timers) t.unref();
@@ -152,6 +154,117 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * Opens DuckDB (repairing a WAL that cannot be replayed, see `openWithWalRecovery`) and the
+ * stores on it, which rebuild their in-memory indexes from the tables. On failure the database is
+ * closed again and the error rethrown.
+ */
+async function openStorage(config: VigilConfig, metrics: ServerMetrics, log: Logger, onError: (err: unknown) => void) {
+  const db = await Database.open({
+    dataDir: config.dataDir,
+    memoryLimit: config.storage.memoryLimit,
+    threads: config.storage.threads,
+    onCommit: (rows, seconds) => {
+      metrics.commitDuration.observe(seconds);
+      metrics.commitRows.inc(rows);
+    },
+    onCommitFailure: (err) => metrics.commitFailures.inc({ kind: classifyWriteFailure(err) }),
+    onWalRecovery: (r) => {
+      metrics.walCorruptions.inc({ action: r.action });
+      metrics.walDiscardedBytes.inc(r.discardedBytes);
+      log.error(
+        r.action === 'truncated'
+          ? 'the WAL was damaged: it was cut at the first bad entry; transactions before it are kept, later ones are not'
+          : 'the WAL was damaged and is set aside whole; data since the last checkpoint is not replayed',
+        { wal: r.walPath, preservedAs: r.preservedAs, keptBytes: r.keptBytes, discardedBytes: r.discardedBytes, reason: r.reason },
+      );
+    },
+  });
+  try {
+    const store = await MetricStore.open(db, {
+      compactAfterRows: config.storage.compactAfterRows,
+      compactAfterMs: config.storage.compactAfterMs,
+      onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
+      onError,
+    });
+    const logs = await LogStore.open(db, {
+      compactAfterMs: config.storage.compactAfterMs,
+      onCompaction: (seconds) => metrics.compactionDuration.observe(seconds),
+      onError,
+    });
+    const resources = await ResourceStore.open(db);
+    const docs = await DocumentStore.open(db);
+    return { db, store, logs, resources, docs };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The failure mode for a database file with a damaged block that storage cannot open around
+ * (the catalog, or a block the start-up reads to rebuild the indexes): Vigil does not guess and
+ * does not exit (a supervisor would restart it into the same failure, a crash loop). It logs
+ * once, clearly, what is damaged and what to do, leaves every file untouched, and keeps running
+ * unready: `/-/healthy` 200, `/-/ready` and every API 503 with Retry-After.
+ */
+function refuseCorruptStorage(
+  server: Server,
+  address: { host: string; port: number },
+  dataDir: string,
+  err: unknown,
+  metrics: ServerMetrics,
+  log: Logger,
+): RunningServer {
+  metrics.corruptionDetected.set(1);
+  log.error(
+    'storage is corrupt and was not opened: a block of the database file failed its checksum. Vigil stays up but not ready ' +
+      '(every API answers 503) and changes no file. Restore the data folder from a backup, or move vigil.duckdb and ' +
+      'vigil.duckdb.wal aside to start empty, then restart.',
+    { dataDir, err: err instanceof Error ? err.message : String(err) },
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    syslogPorts: { udp: undefined, tcp: undefined },
+    stop() {
+      stopping ??= closeGracefully(server, SHUTDOWN_DRAIN_MS);
+      return stopping;
+    },
+  };
+}
+
+/** A logger that calls `onCorruption` when an error it logs is DuckDB reporting a damaged block. */
+function countCorruption(log: Logger, onCorruption: () => void): Logger {
+  return {
+    info: (msg, fields) => log.info(msg, fields),
+    warn: (msg, fields) => log.warn(msg, fields),
+    error: (msg, fields) => {
+      if (fields && Object.values(fields).some((v) => isDatabaseCorruption(v instanceof Error ? v : new Error(String(v))))) onCorruption();
+      log.error(msg, fields);
+    },
+  };
+}
+
+/**
+ * Options of the HTTP listener against slow and idle clients (docs/reliability.md, Overload):
+ * 1. `headersTimeout`: a client that sends its headers byte by byte (slowloris) is answered 408
+ *    and cut off once this passes;
+ * 2. `requestTimeout`: the same for the whole request, so a trickled body cannot hold a socket and
+ *    a buffer for longer;
+ * 3. `keepAliveTimeout`: idle keep-alive connections are closed after this;
+ * 4. `connectionsCheckingInterval`: Node checks the first two only this often (30 s by default,
+ *    which would let a slowloris hold a socket three times longer than configured).
+ */
+export function listenerOptions(config: VigilConfig): ServerOptions {
+  return {
+    headersTimeout: config.http.headersTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
   };
 }
 

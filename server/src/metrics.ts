@@ -60,6 +60,28 @@ export class ServerMetrics {
     help: 'Sample rows committed to DuckDB.',
     registers: [this.registry],
   });
+  readonly commitFailures = new Counter({
+    name: 'vigil_storage_commit_failures_total',
+    help: 'Group commits that failed (nothing of them stored, every request in them answered 503), by kind: disk_full, io, other.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly walCorruptions = new Counter({
+    name: 'vigil_storage_wal_corruptions_total',
+    help: 'WALs DuckDB could not replay at start, by repair: truncated (cut at the first bad entry, everything before it kept) or discarded (set aside whole). The damaged WAL is kept as vigil.duckdb.wal.corrupt-<ms>.',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly walDiscardedBytes = new Counter({
+    name: 'vigil_storage_wal_discarded_bytes_total',
+    help: 'WAL bytes not replayed because they followed a damaged entry.',
+    registers: [this.registry],
+  });
+  readonly corruptionDetected = new Gauge({
+    name: 'vigil_storage_corruption_detected',
+    help: '1 once a block of the database file failed its checksum (reads of that block fail; restore it from a backup), else 0.',
+    registers: [this.registry],
+  });
   readonly compactionDuration = new Histogram({
     name: 'vigil_storage_compaction_duration_seconds',
     help: 'Time of one head compaction (flush into the sorted samples table).',

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { StorageError } from './errors.js';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { StorageError, storageFailure } from './errors.js';
+import { type WalRecovery, openWithWalRecovery } from './recovery.js';
 import { migrate } from './schema.js';
 import { SerialQueue } from './serial.js';
 import { WriteQueue } from './write-queue.js';
@@ -24,6 +25,10 @@ export interface DatabaseOptions {
   checkpointThreshold?: string;
   /** Called after each group commit with the rows written and its duration in seconds. */
   onCommit?: (rows: number, seconds: number) => void;
+  /** Called when the WAL could not be replayed and was repaired (see `openWithWalRecovery`). */
+  onWalRecovery?: (recovery: WalRecovery) => void;
+  /** Called when a group commit failed (nothing of it was stored), e.g. on a full disk. */
+  onCommitFailure?: (err: unknown) => void;
 }
 
 /**
@@ -50,9 +55,10 @@ export class Database {
     /** Path of the database file. */
     readonly path: string,
     onCommit?: (rows: number, seconds: number) => void,
+    onCommitFailure?: (err: unknown) => void,
   ) {
     this.readers = readers;
-    this.writes = new WriteQueue(writer, onCommit);
+    this.writes = new WriteQueue(writer, onCommit, onCommitFailure);
   }
 
   /** Group commit on {@link writer}: every ingest write goes through it. */
@@ -64,7 +70,7 @@ export class Database {
     const path = join(options.dataDir, 'vigil.duckdb');
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, {
+      instance = await openWithWalRecovery(path, {
         memory_limit: options.memoryLimit ?? '512MB',
         threads: String(options.threads ?? 2),
         temp_directory: join(options.dataDir, 'tmp'),
@@ -72,7 +78,7 @@ export class Database {
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
         allow_community_extensions: 'false',
-      });
+      }, options.onWalRecovery);
     } catch (err) {
       throw new StorageError('storage_unavailable', `cannot open database ${path}: ${(err as Error).message}`, {
         cause: err,
@@ -86,7 +92,7 @@ export class Database {
     const resources = await instance.connect();
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < (options.readConnections ?? 4); i++) readers.push(await instance.connect());
-    return new Database(instance, writer, maintenance, resources, readers, path, options.onCommit);
+    return new Database(instance, writer, maintenance, resources, readers, path, options.onCommit, options.onCommitFailure);
   }
 
   /** A connection for a short read-only query (round-robin over the pool, shared). */
@@ -137,7 +143,13 @@ export class Database {
 
   /** Checkpoints the WAL into the database file. */
   async checkpoint(): Promise<void> {
-    await this.maintenanceQueue.run(() => this.maintenance.run('CHECKPOINT'));
+    await this.maintenanceQueue.run(async () => {
+      try {
+        await this.maintenance.run('CHECKPOINT');
+      } catch (err) {
+        throw storageFailure(err, 'checkpoint');
+      }
+    });
   }
 
   /** Checkpoints and closes every connection and the instance. Idempotent. */

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { storageFailure } from './errors.js';
 import type { WriteQueue } from './write-queue.js';
 
 /** Options for a {@link HeadTable}. */
@@ -122,7 +123,8 @@ export class HeadTable {
         await conn.run('COMMIT');
       } catch (err) {
         await conn.run('ROLLBACK').catch(() => undefined);
-        throw err;
+        // The head keeps its rows (and its count), so the next compaction retries it.
+        throw storageFailure(err, `compaction of ${table}`);
       }
       this.rows[h] = 0;
       this.since[h] = undefined;

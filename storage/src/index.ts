@@ -4,7 +4,7 @@ export { DocumentStore, type StoredDocument } from './document-store.js';
 export { AlertingStore, type AlarmHistoryRow, type AlarmInstanceRow, type NotificationLogRow, type OutboxRow } from './alerting-store.js';
 export { HeadTable, type HeadTableOptions } from './head-table.js';
 export { type WriteJob, WriteQueue } from './write-queue.js';
-export { StorageError, type StorageErrorCode, isStorageError } from './errors.js';
+export { StorageError, type StorageErrorCode, type WriteFailureKind, classifyWriteFailure, isStorageError, storageFailure } from './errors.js';
 export { type Label, type LabelSet, canonicalLabels, labelsToObject, objectToLabels, seriesKey } from './labels.js';
 export {
   type CompiledMatcher,
@@ -41,3 +41,4 @@ export {
   type StreamEntries,
   type StreamRejection,
 } from './log-store.js';
+export { type WalRecovery, isDatabaseCorruption, openWithWalRecovery } from './recovery.js';

@@ -29,6 +29,7 @@ export class WriteQueue {
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly onCommit?: (rows: number, seconds: number) => void,
+    private readonly onCommitFailure?: (err: unknown) => void,
   ) {}
 
   /** Queues a job and starts a commit if none is running. */
@@ -96,6 +97,11 @@ export class WriteQueue {
       await this.conn.run('COMMIT');
     } catch (err) {
       await this.conn.run('ROLLBACK').catch(() => undefined);
+      try {
+        this.onCommitFailure?.(err);
+      } catch {
+        // A metrics callback must never stop the failure from reaching the jobs.
+      }
       for (const job of group) job.failed(err);
       return;
     }

@@ -7,7 +7,7 @@ import type { StorageHandle } from '../storage-handle.js';
 import { parseDurationMs } from '../util/duration.js';
 import { msToNs, parseLokiTime } from '../util/loki-time.js';
 import { type Params, readParams } from './params.js';
-import { QueryLimiter } from './query-limiter.js';
+import { sharedQueryLimiter } from './query-limiter.js';
 import { toPrometheusData } from './query-api.js';
 
 type Ctx = Context<{ Variables: AppVariables }>;
@@ -67,12 +67,12 @@ function toLokiData(r: LogQLResult, range: boolean): Record<string, unknown> {
  * `/loki/api/v1/query` and `/loki/api/v1/query_range` over the LogQL engine and the tenant's log
  * store, with Loki's parameters (ns, float-second or RFC 3339 times; `direction`; `limit`; `step`)
  * and answers (`streams` with ns string timestamps for log queries, `vector`/`matrix` for metric
- * queries). Queries share the per-tenant concurrency limit and timeout of PromQL queries.
+ * queries). Queries share one limiter (per tenant and in total) and the timeout with PromQL queries.
  */
 export function lokiQueryApi(storage: () => StorageHandle, config: VigilConfig, now: () => number) {
   const app = new Hono<{ Variables: AppVariables }>();
   const q = requireScope('query');
-  const limiter = new QueryLimiter(config.query.maxConcurrent, config.query.maxQueueMs);
+  const limiter = sharedQueryLimiter(config);
 
   const run = async (c: Ctx, p: Params, params: { startNs: bigint; endNs: bigint; stepMs?: number }, range: boolean) => {
     const query = p.get('query');

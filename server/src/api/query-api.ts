@@ -14,7 +14,7 @@ import type { StorageHandle } from '../storage-handle.js';
 import { parseDurationMs } from '../util/duration.js';
 import { parseTimeParam } from '../util/time-param.js';
 import { type Params, readParams } from './params.js';
-import { QueryLimiter } from './query-limiter.js';
+import { sharedQueryLimiter } from './query-limiter.js';
 
 type Ctx = Context<{ Variables: AppVariables }>;
 
@@ -64,13 +64,14 @@ export function toPrometheusData(r: QueryResult): { resultType: string; result: 
 /**
  * `/api/v1/query`, `/api/v1/query_range` and `/api/v1/format_query` over the PromQL engine, with
  * Prometheus' parameters, envelopes and status codes. Each query runs under a timeout (config
- * `query.timeout`, lowered by a `timeout` parameter), a per-tenant concurrency limit, and is
+ * `query.timeout`, lowered by a `timeout` parameter), concurrency limits per tenant and in total
+ * (shared with LogQL, see {@link sharedQueryLimiter}), and is
  * cancelled (its DuckDB reads interrupted) when the client goes away.
  */
 export function queryApi(storage: () => StorageHandle, config: VigilConfig, now: () => number) {
   const app = new Hono<{ Variables: AppVariables }>();
   const q = requireScope('query');
-  const limiter = new QueryLimiter(config.query.maxConcurrent, config.query.maxQueueMs);
+  const limiter = sharedQueryLimiter(config);
 
   const run = async (c: Ctx, p: Params, exec: (engine: ReturnType<typeof createEngine>, signal: AbortSignal) => Promise<QueryResult>) => {
     const requested = parseDurationParam('timeout', p.get('timeout'));

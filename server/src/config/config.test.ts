@@ -61,6 +61,16 @@ tenants:
     );
   });
 
+  it('refuses a header timeout longer than the request timeout', () => {
+    expect(problems('http: { headersTimeout: 30s, requestTimeout: 20s }')[0]).toMatch(/http.headersTimeout: must not exceed http.requestTimeout \(20000 ms\)/);
+    expect(parseConfig('http: { requestTimeout: 20s, maxConnections: 100 }').http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 100,
+    });
+  });
+
   it('reports YAML syntax errors with a line', () => {
     expect(problems('listen: [unclosed')[0]).toMatch(/^\d+:/);
   });

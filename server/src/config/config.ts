@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
 import type { LabelMatcher } from '@vigil/storage';
 import { parseSeriesSelector } from '../api/selector.js';
@@ -56,6 +57,17 @@ export interface VigilConfig {
   retentionMs: number;
   /** How often retention runs, ms. */
   retentionIntervalMs: number;
+  /** The HTTP listener's limits against slow and idle clients (slowloris, connection floods). */
+  http: {
+    /** Time a client has to send a request's headers, ms (Node `server.headersTimeout`). */
+    headersTimeoutMs: number;
+    /** Time a client has to send a whole request, headers and body, ms (Node `server.requestTimeout`). */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open, ms (Node `server.keepAliveTimeout`). */
+    keepAliveTimeoutMs: number;
+    /** Connections open at once; past it new connections are closed at once (Node `server.maxConnections`). */
+    maxConnections: number;
+  };
   /** Largest accepted request body as sent (compressed), bytes. */
   maxRequestBytes: number;
   /** Largest accepted request body after decompression, bytes. */
@@ -70,6 +82,11 @@ export interface VigilConfig {
     maxSamples: number;
     /** Queries of one tenant running at once; more wait in line. */
     maxConcurrent: number;
+    /**
+     * Queries of all tenants running at once; more wait in line. One tenant never holds the last
+     * free slot. @default the number of CPUs, at least 2
+     */
+    maxConcurrentTotal: number;
     /** How long a query may wait for a slot before 503, ms. */
     maxQueueMs: number;
     /** Instant-selector lookback, ms. */
@@ -146,10 +163,22 @@ function defaults(): VigilConfig {
     storage: { memoryLimit: '128MB', threads: 2, compactAfterRows: 2_000_000, compactAfterMs: 300_000 },
     retentionMs: 30 * 86_400_000,
     retentionIntervalMs: 3_600_000,
+    // Header and body timeouts as reference/reliability.md TL-7 asks (≤ 10 s, ≤ 60 s); keep-alive
+    // longer than the 60 s idle timeout of common load balancers, so that they close first.
+    http: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, maxConnections: 10_000 },
     maxRequestBytes: 32 * 1024 * 1024,
     maxDecompressedBytes: 128 * 1024 * 1024,
     limits: { ...DEFAULT_LIMITS },
-    query: { timeoutMs: 120_000, maxSamples: 50_000_000, maxConcurrent: 20, maxQueueMs: 10_000, lookbackDeltaMs: 300_000 },
+    query: {
+      timeoutMs: 120_000,
+      maxSamples: 50_000_000,
+      maxConcurrent: 20,
+      // Queries run on the one JavaScript thread: more at once than there are cores adds latency
+      // for everyone and memory, not throughput (docs/reliability.md, Overload).
+      maxConcurrentTotal: Math.max(2, availableParallelism()),
+      maxQueueMs: 10_000,
+      lookbackDeltaMs: 300_000,
+    },
     logRetention: [],
     syslog: { host: '127.0.0.1', udpPort: undefined, tcpPort: undefined, tenant: 'default', maxMessageBytes: 64 * 1024 },
     alerting: {
@@ -232,6 +261,17 @@ const ROOT_SCHEMA: Schema = {
   },
   retention: { kind: 'duration', target: 'retentionMs' },
   retentionInterval: { kind: 'duration', target: 'retentionIntervalMs', min: 1000 },
+  http: {
+    kind: {
+      object: {
+        headersTimeout: { kind: 'duration', target: 'headersTimeoutMs', min: 100 },
+        requestTimeout: { kind: 'duration', target: 'requestTimeoutMs', min: 100 },
+        keepAliveTimeout: { kind: 'duration', target: 'keepAliveTimeoutMs', min: 100 },
+        maxConnections: { kind: 'int', target: 'maxConnections', min: 1 },
+      },
+    },
+    target: 'http',
+  },
   maxRequestSize: { kind: 'size', target: 'maxRequestBytes', min: 1024 },
   maxDecompressedSize: { kind: 'size', target: 'maxDecompressedBytes', min: 1024 },
   limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
@@ -241,6 +281,7 @@ const ROOT_SCHEMA: Schema = {
         timeout: { kind: 'duration', target: 'timeoutMs', min: 1 },
         maxSamples: { kind: 'int', target: 'maxSamples', min: 1 },
         maxConcurrent: { kind: 'int', target: 'maxConcurrent', min: 1 },
+        maxConcurrentTotal: { kind: 'int', target: 'maxConcurrentTotal', min: 1 },
         maxQueueTime: { kind: 'duration', target: 'maxQueueMs' },
         lookbackDelta: { kind: 'duration', target: 'lookbackDeltaMs', min: 1 },
       },
@@ -338,6 +379,13 @@ export function parseConfig(text: string | undefined, source = 'config'): VigilC
       path: 'limits.ingestionBurst',
       message: `must be at least limits.ingestionRate (${cfg.limits.ingestionRate}), or no request could ever use a full second of rate`,
       ...where(['limits', 'ingestionBurst']),
+    });
+  }
+  if (cfg.http.headersTimeoutMs > cfg.http.requestTimeoutMs) {
+    problems.push({
+      path: 'http.headersTimeout',
+      message: `must not exceed http.requestTimeout (${cfg.http.requestTimeoutMs} ms): the headers are part of the request`,
+      ...where(['http', 'headersTimeout']),
     });
   }
   if (!isValidTenantId(cfg.syslog.tenant)) {

@@ -55,8 +55,14 @@ export class ProtobufReader {
 
   /** Reads an int64 varint, mapping two's-complement negatives back to negative numbers. */
   int64(): number {
+    const start = this.pos;
     const v = this.varint();
-    return v >= 2 ** 63 ? v - 2 ** 64 : v;
+    if (v < 2 ** 63) return v;
+    // A negative value is a 10-byte varint near 2^64, where a double cannot hold the low bits
+    // (-1 would come out as 0); redo this rare case exactly.
+    let exact = 0n;
+    for (let p = this.pos - 1; p >= start; p--) exact = (exact << 7n) | BigInt(this.buf[p]! & 0x7f);
+    return Number(BigInt.asIntN(64, exact));
   }
 
   /** Reads a field tag; returns `[fieldNumber, wireType]`. */

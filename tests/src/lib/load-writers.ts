@@ -4,10 +4,20 @@ import type { ExportedSeries } from './export-reader.js';
 import { REMOTE_WRITE_HEADERS, type WriteSeries, remoteWriteBody } from './remote-write.js';
 import type { VigilServer } from './vigil-server.js';
 
+/**
+ * Wire protocol a {@link LoadWriters} speaks: Prometheus remote_write 1.0 (snappy protobuf), OTLP/HTTP
+ * metrics as JSON (gauges), or Loki push as JSON (one stream per series; the line carries the value).
+ */
+export type WriterProtocol = 'remote_write' | 'otlp_json' | 'loki_json';
+
 /** Options for {@link LoadWriters}. */
 export interface LoadWritersOptions {
-  /** Metric name of every series written. */
+  /** Metric name of every series written; for `loki_json` the stream label `job`. */
   metric: string;
+  /** Protocol of every request. @default 'remote_write' */
+  protocol?: WriterProtocol;
+  /** Tenant to write as (`X-Scope-OrgID`). @default the root key's own tenant */
+  tenant?: string;
   /** Concurrent writers, each with its own series (label `writer`). @default 4 */
   writers?: number;
   /** Series per writer (label `series`); each request carries all of them. @default 10 */
@@ -44,6 +54,12 @@ export class LoadWriters {
   readonly rejections: string[] = [];
   /** Requests that failed and were retried, with the reason; for failure messages. */
   readonly retries: string[] = [];
+  /** Answers received, by HTTP status (`0` = no answer: connection refused, reset or timed out). */
+  readonly statuses = new Map<number, number>();
+  /** 429 and 503 answers that came without a `Retry-After` header. */
+  retryableWithoutRetryAfter = 0;
+  /** When the last acknowledgement arrived, epoch milliseconds (0 before the first). */
+  lastAckMs = 0;
   private stopping = false;
   private loops: Promise<void>[] = [];
   private readonly opts: Required<LoadWritersOptions>;
@@ -53,6 +69,8 @@ export class LoadWriters {
     options: LoadWritersOptions,
   ) {
     this.opts = {
+      protocol: 'remote_write',
+      tenant: '',
       writers: 4,
       seriesPerWriter: 10,
       samplesPerSeries: 10,
@@ -105,10 +123,10 @@ export class LoadWriters {
   }
 
   private async run(writer: number): Promise<void> {
-    const { metric, seriesPerWriter, samplesPerSeries, firstTimestampMs, pauseMs, retryDelayMs } = this.opts;
+    const { metric, protocol, tenant, seriesPerWriter, samplesPerSeries, firstTimestampMs, pauseMs, retryDelayMs } = this.opts;
     for (let batch = 0; !this.stopping; batch++) {
       // Values only (no stale markers): the ledger compares them with what is read back.
-      const series: Array<WriteSeries & { samples: Array<{ timestampMs: number; value: number }> }> = [];
+      const series: LedgerSeries[] = [];
       for (let s = 0; s < seriesPerWriter; s++) {
         const samples: Array<{ timestampMs: number; value: number }> = [];
         for (let j = 0; j < samplesPerSeries; j++) {
@@ -121,18 +139,22 @@ export class LoadWriters {
       for (const s of series) {
         for (const p of s.samples) this.sent.set(LoadWriters.sampleKey(s.labels, p.timestampMs), p.value);
       }
-      const body = remoteWriteBody(series);
+      const request = encodeRequest(protocol, series);
       for (;;) {
         let reason: string;
         try {
-          const res = await this.server.request('/api/v1/write', {
+          const res = await this.server.request(request.path, {
             method: 'POST',
-            headers: REMOTE_WRITE_HEADERS,
-            body,
+            headers: request.headers,
+            body: request.body,
             timeoutMs: 20_000,
+            ...(tenant === '' ? {} : { tenant }),
           });
           const text = await res.text();
+          this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
+          if ((res.status === 429 || res.status === 503) && !res.headers.has('retry-after')) this.retryableWithoutRetryAfter++;
           if (res.status >= 200 && res.status < 300) {
+            this.lastAckMs = Date.now();
             for (const s of series) {
               for (const p of s.samples) this.acked.set(LoadWriters.sampleKey(s.labels, p.timestampMs), p.value);
             }
@@ -147,6 +169,7 @@ export class LoadWriters {
           reason = `HTTP ${res.status}: ${text.slice(0, 200)}`;
         } catch (err) {
           reason = errorText(err);
+          this.statuses.set(0, (this.statuses.get(0) ?? 0) + 1);
         }
         if (this.retries.length < 10_000) this.retries.push(`w${writer}: ${reason}`);
         if (this.stopping) return;
@@ -156,6 +179,49 @@ export class LoadWriters {
     }
   }
 }
+
+/** One series of a writer's request: labels and its samples (values only, no stale markers). */
+type LedgerSeries = Pick<WriteSeries, 'labels'> & { samples: Array<{ timestampMs: number; value: number }> };
+
+/** Path, headers and body of one request carrying `series` in `protocol`. */
+function encodeRequest(
+  protocol: WriterProtocol,
+  series: readonly LedgerSeries[],
+): { path: string; headers: Record<string, string>; body: Buffer | string } {
+  switch (protocol) {
+    case 'remote_write':
+      return { path: '/api/v1/write', headers: { ...REMOTE_WRITE_HEADERS }, body: remoteWriteBody(series) };
+    case 'otlp_json': {
+      // One gauge per series; the data point attributes become the labels `writer` and `series`.
+      const metrics = series.map((s) => ({
+        name: s.labels.__name__,
+        gauge: {
+          dataPoints: s.samples.map((p) => ({
+            attributes: [
+              { key: 'writer', value: { stringValue: s.labels.writer } },
+              { key: 'series', value: { stringValue: s.labels.series } },
+            ],
+            timeUnixNano: `${BigInt(p.timestampMs) * 1_000_000n}`,
+            asDouble: p.value,
+          })),
+        },
+      }));
+      const body = JSON.stringify({ resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: 'load-writers' }, metrics }] }] });
+      return { path: '/v1/metrics', headers: { 'content-type': 'application/json' }, body };
+    }
+    case 'loki_json': {
+      // The stream is {job, writer, series}; the line carries the value, read back by readLokiAsExport.
+      const streams = series.map((s) => ({
+        stream: { job: s.labels.__name__!, writer: s.labels.writer!, series: s.labels.series! },
+        values: s.samples.map((p) => [`${BigInt(p.timestampMs) * 1_000_000n}`, `${LOKI_LINE_PREFIX}${p.value}`]),
+      }));
+      return { path: '/loki/api/v1/push', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ streams }) };
+    }
+  }
+}
+
+/** Prefix of every log line a `loki_json` writer pushes; the rest of the line is the value. */
+export const LOKI_LINE_PREFIX = 'load-writer value=';
 
 /** What {@link compareWithLedger} found; every list empty means the stored data is right. */
 export interface LedgerComparison {

@@ -8,6 +8,7 @@ import { IngestProblems } from '../problems.js';
 import { readBodyLimited } from '../read-body.js';
 import { checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { CollectdDecodeError, decodeCollectdJson } from './decode.js';
+import { formatTimestampMs } from '../format-time.js';
 
 /**
  * Handles `POST /collectd` from collectd's `write_http` plugin with `Format "JSON"` (collectd
@@ -50,7 +51,7 @@ export function createCollectdHandler(ctx: IngestContext) {
     for (const s of decoded.samples) {
       if (s.timestampMs < minTs || s.timestampMs > maxTs) {
         const old = s.timestampMs < minTs;
-        problems.add(old ? 'sample_too_old' : 'sample_too_new', 1, `series ${formatLabels(s.labels)}: timestamp ${new Date(s.timestampMs).toISOString()} is ${old ? 'too old' : 'too far in the future'}`);
+        problems.add(old ? 'sample_too_old' : 'sample_too_new', 1, `series ${formatLabels(s.labels)}: timestamp ${formatTimestampMs(s.timestampMs)} is ${old ? 'too old' : 'too far in the future'}`);
         continue;
       }
       let key = '';

@@ -9,6 +9,7 @@ import { readBodyLimited } from '../read-body.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { type InfluxPrecision, parseLineProtocol, parsePrecision } from './line-protocol.js';
 import { influxPointsToSeries } from './to-series.js';
+import { formatTimestampMs } from '../format-time.js';
 
 /** The InfluxDB version `/ping` reports; 1.8 is what 1.x clients and Telegraf expect to talk to. */
 export const INFLUX_COMPAT_VERSION = '1.8.10';
@@ -73,8 +74,8 @@ async function writeLineProtocol(ctx: IngestContext, c: Context, precision: Infl
     const keep: number[] = [];
     for (let i = 0; i < s.timestampsMs.length; i++) {
       const t = s.timestampsMs[i]!;
-      if (t < minTs) problems.add('sample_too_old', 1, `series ${formatLabels(s.labels)}: timestamp ${new Date(t).toISOString()} is too old`);
-      else if (t > maxTs) problems.add('sample_too_new', 1, `series ${formatLabels(s.labels)}: timestamp ${new Date(t).toISOString()} is too far in the future (check the precision parameter)`);
+      if (t < minTs) problems.add('sample_too_old', 1, `series ${formatLabels(s.labels)}: timestamp ${formatTimestampMs(t)} is too old`);
+      else if (t > maxTs) problems.add('sample_too_new', 1, `series ${formatLabels(s.labels)}: timestamp ${formatTimestampMs(t)} is too far in the future (check the precision parameter)`);
       else keep.push(i);
     }
     if (keep.length === s.values.length) batch.push({ ...s, ref: shape.ref });
@@ -157,7 +158,11 @@ export function createInfluxQueryHandler() {
     if (q === undefined && c.req.method === 'POST') {
       const type = c.req.header('content-type') ?? '';
       if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-        const form = await c.req.parseBody();
+        // A malformed form (a multipart body without its boundary, or no body at all) makes
+        // parseBody throw a plain TypeError: that is the client's mistake, not a 500.
+        const form = await c.req.parseBody().catch((err: unknown) => {
+          throw badData(`cannot read the form body: ${(err as Error).message}`);
+        });
         if (typeof form.q === 'string') q = form.q;
       }
     }

@@ -89,8 +89,9 @@ export function parseLineProtocol(text: string): { points: InfluxPoint[]; errors
       const point = p.line();
       if (point) points.push(point);
       pos = p.pos;
-      // Lines may span several physical lines inside string fields; count them.
-      for (let i = start; i < pos - 1; i++) if (text.charCodeAt(i) === 10) lineNo++;
+      // Lines may span several physical lines inside string fields; count them (only a quoted
+      // string can hold a newline).
+      if (p.sawString) for (let i = start; i < pos - 1; i++) if (text.charCodeAt(i) === 10) lineNo++;
     } catch (err) {
       if (!(err instanceof LineError)) throw err;
       // Resume at the next physical line, even when the error was found further on (an
@@ -105,7 +106,44 @@ export function parseLineProtocol(text: string): { points: InfluxPoint[]; errors
   return { points, errors };
 }
 
+/**
+ * Measurement and tags by the raw text they were parsed from (up to the first unescaped space),
+ * so the series key a client repeats on every line is parsed once. The tag lists are frozen and
+ * shared between points and requests (never mutate a point's `tags`); bounded, cleared when full.
+ */
+const seriesKeys = new Map<string, { measurement: string; tags: Array<[string, string]> }>();
+const MAX_SERIES_KEYS = 100_000;
+/** Characters of the keys held; past {@link MAX_SERIES_KEY_TOTAL_CHARS} the cache starts over. */
+let seriesKeyChars = 0;
+const MAX_SERIES_KEY_TOTAL_CHARS = 8 * 1024 * 1024;
+/** Keys longer than this are parsed every time rather than kept. */
+const MAX_SERIES_KEY_CHARS = 4096;
+
+/** Index of the first unescaped space or end of line at or after `pos`. */
+function seriesKeyEnd(s: string, pos: number): number {
+  const n = s.length;
+  while (pos < n) {
+    const c = s.charCodeAt(pos);
+    if (c === 32 || c === 10) return pos;
+    if (c === 13 && (pos + 1 >= n || s.charCodeAt(pos + 1) === 10)) return pos;
+    if (c === 92 && pos + 1 < n) {
+      const next = s.charCodeAt(pos + 1);
+      pos += next === 32 || next === 92 ? 2 : 1;
+      continue;
+    }
+    pos++;
+  }
+  return n;
+}
+
+/** The last timestamp text and its value: the lines of a batch share a few timestamps. */
+let lastTimestampText = '';
+let lastTimestamp = 0n;
+
 class Parser {
+  /** True once a quoted string value was read (only those can span physical lines). */
+  sawString = false;
+
   constructor(
     private readonly s: string,
     public pos: number,
@@ -128,6 +166,26 @@ class Parser {
 
   /** Reads a name up to an unescaped stop character; `\x` for a stop character or `\\` unescapes. */
   private name(stops: string, what: string): string {
+    // Fast path: no backslash before the stop, so the name is one slice of the text.
+    const s = this.s;
+    const n = s.length;
+    const start = this.pos;
+    const equalsStops = stops.length === 3; // ',= ' (tags, fields) rather than ', ' (measurement)
+    let i = start;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 44 || c === 32 || c === 10 || (c === 61 && equalsStops)) break;
+      if (c === 13 && (i + 1 >= n || s.charCodeAt(i + 1) === 10)) break;
+      if (c === 92) {
+        i = -1;
+        break;
+      }
+    }
+    if (i >= 0) {
+      if (i === start) throw new LineError(`missing ${what}`);
+      this.pos = i;
+      return s.slice(start, i);
+    }
     let out = '';
     while (!this.atEol()) {
       const ch = this.s[this.pos]!;
@@ -158,15 +216,38 @@ class Parser {
       this.skipEol();
       return undefined;
     }
-    const measurement = this.name(', ', 'measurement');
-    const tags: Array<[string, string]> = [];
-    while (this.peek() === 44 /* , */) {
-      this.pos++;
-      const key = this.name(',= ', 'tag key');
-      if (this.peek() !== 61 /* = */) throw new LineError(`missing "=" after tag key ${JSON.stringify(key)}`);
-      this.pos++;
-      const value = this.name(',= ', `value of tag ${JSON.stringify(key)}`);
-      tags.push([key, value]);
+    const keyStart = this.pos;
+    const keyEnd = seriesKeyEnd(this.s, keyStart);
+    const rawKey = keyEnd - keyStart <= MAX_SERIES_KEY_CHARS ? this.s.slice(keyStart, keyEnd) : undefined;
+    const known = rawKey === undefined ? undefined : seriesKeys.get(rawKey);
+    let measurement: string;
+    let tags: Array<[string, string]>;
+    if (known) {
+      // The same text parses the same way: reuse it.
+      measurement = known.measurement;
+      tags = known.tags;
+      this.pos = keyEnd;
+    } else {
+      measurement = this.name(', ', 'measurement');
+      tags = [];
+      while (this.peek() === 44 /* , */) {
+        this.pos++;
+        const key = this.name(',= ', 'tag key');
+        if (this.peek() !== 61 /* = */) throw new LineError(`missing "=" after tag key ${JSON.stringify(key)}`);
+        this.pos++;
+        const value = this.name(',= ', `value of tag ${JSON.stringify(key)}`);
+        tags.push([key, value]);
+      }
+      if (rawKey !== undefined && this.pos === keyEnd && this.peek() === 32) {
+        for (const t of tags) Object.freeze(t);
+        Object.freeze(tags);
+        if (seriesKeys.size >= MAX_SERIES_KEYS || seriesKeyChars >= MAX_SERIES_KEY_TOTAL_CHARS) {
+          seriesKeys.clear();
+          seriesKeyChars = 0;
+        }
+        seriesKeyChars += rawKey.length;
+        seriesKeys.set(rawKey, { measurement, tags });
+      }
     }
     if (this.peek() !== 32) throw new LineError(this.atEol() ? 'missing fields' : `unexpected character ${JSON.stringify(this.s[this.pos])} after measurement and tags`);
     while (this.peek() === 32) this.pos++;
@@ -191,8 +272,13 @@ class Parser {
       const raw = this.s.slice(start, this.pos);
       while (this.peek() === 32) this.pos++;
       if (raw !== '') {
-        if (!TIMESTAMP_RE.test(raw)) throw new LineError(`invalid timestamp ${JSON.stringify(raw)}`);
-        timestamp = BigInt(raw);
+        if (raw === lastTimestampText) timestamp = lastTimestamp;
+        else {
+          if (!TIMESTAMP_RE.test(raw)) throw new LineError(`invalid timestamp ${JSON.stringify(raw)}`);
+          timestamp = BigInt(raw);
+          lastTimestampText = raw;
+          lastTimestamp = timestamp;
+        }
       }
     }
     if (!this.atEol()) throw new LineError(`unexpected text ${JSON.stringify(this.s.slice(this.pos, this.pos + 20))} after the timestamp`);
@@ -202,6 +288,7 @@ class Parser {
 
   private fieldValue(key: string): InfluxField {
     if (this.peek() === 34 /* " */) {
+      this.sawString = true;
       this.pos++;
       let out = '';
       for (;;) {
@@ -218,10 +305,24 @@ class Parser {
       }
       return { key, kind: 'string', value: out };
     }
+    const s = this.s;
+    const n = s.length;
     const start = this.pos;
-    while (!this.atEol() && this.peek() !== 44 && this.peek() !== 32) this.pos++;
-    const raw = this.s.slice(start, this.pos);
+    let i = start;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 44 || c === 32 || c === 10) break;
+      if (c === 13 && (i + 1 >= n || s.charCodeAt(i + 1) === 10)) break;
+    }
+    this.pos = i;
+    const raw = s.slice(start, i);
     if (raw === '') throw new LineError(`missing value of field ${JSON.stringify(key)}`);
+    // Ending in a digit or a dot, it can only be a float (integers end in i or u, booleans in letters).
+    const last = raw.charCodeAt(raw.length - 1);
+    if ((last >= 48 && last <= 57) || last === 46) {
+      if (FLOAT_RE.test(raw)) return { key, kind: 'float', value: Number(raw) };
+      throw new LineError(`invalid value ${JSON.stringify(raw)} of field ${JSON.stringify(key)}`);
+    }
     if (INT_RE.test(raw)) return { key, kind: 'int', value: Number(raw.slice(0, -1)) };
     if (UINT_RE.test(raw)) return { key, kind: 'uint', value: Number(raw.slice(0, -1)) };
     if (TRUE.has(raw)) return { key, kind: 'bool', value: true };

@@ -35,27 +35,52 @@ export function influxPointsToSeries(
 ): InfluxSeries {
   const bySeries = new Map<Label[], { labels: Label[]; ts: number[]; vals: number[] }>();
   let stringFields = 0;
+  let lastTs: bigint | undefined;
+  let lastMs = nowMs;
+  // Label sets by field key for each tag list of this call: the parser shares one frozen tag
+  // list between the lines of a series, so most lines find their labels here without building
+  // the cache key below.
+  const byTags = new Map<readonly [string, string][], { measurement: string; byField: Map<string, Label[]> }>();
   for (const p of points) {
-    const ts = p.timestamp === undefined ? nowMs : timestampToMs(p.timestamp, precision);
+    if (p.timestamp !== lastTs || lastTs === undefined) {
+      lastTs = p.timestamp;
+      lastMs = p.timestamp === undefined ? nowMs : timestampToMs(p.timestamp, precision);
+    }
+    const ts = lastMs;
+    let local = Object.isFrozen(p.tags) ? byTags.get(p.tags) : undefined;
+    if (local && local.measurement !== p.measurement) local = undefined;
     // The same measurement, tags and field recur on every line of a client's batch and across
     // batches: their canonical label set is built once and looked up by this raw key after that.
-    let pointKey = p.measurement;
-    for (const [k, v] of p.tags) pointKey += `\u0000${k}\u0001${v}`;
+    let pointKey: string | undefined;
     let tagLabels: Label[] | undefined;
     for (const f of p.fields) {
       if (f.kind === 'string') {
         stringFields++;
         continue;
       }
-      const cacheKey = `${pointKey}\u0002${f.key}`;
-      let labels = cache.get(cacheKey);
+      let labels = local?.byField.get(f.key);
       if (!labels) {
-        tagLabels ??= p.tags.map(([k, v]) => ({ name: tagLabelName(k), value: v }));
-        let name = `${metricNamePart(p.measurement)}_${metricNamePart(f.key)}`;
-        if (/^[0-9]/.test(name)) name = `_${name}`;
-        labels = canonicalLabels([{ name: '__name__', value: name }, ...tagLabels]);
-        if (cache.size >= MAX_CACHED_LABEL_SETS) cache.clear();
-        cache.set(cacheKey, labels);
+        if (pointKey === undefined) {
+          pointKey = p.measurement;
+          for (const [k, v] of p.tags) pointKey += `\u0000${k}\u0001${v}`;
+        }
+        const cacheKey = `${pointKey}\u0002${f.key}`;
+        labels = cache.get(cacheKey);
+        if (!labels) {
+          tagLabels ??= p.tags.map(([k, v]) => ({ name: tagLabelName(k), value: v }));
+          let name = `${metricNamePart(p.measurement)}_${metricNamePart(f.key)}`;
+          if (/^[0-9]/.test(name)) name = `_${name}`;
+          labels = canonicalLabels([{ name: '__name__', value: name }, ...tagLabels]);
+          if (cache.size >= MAX_CACHED_LABEL_SETS) cache.clear();
+          cache.set(cacheKey, labels);
+        }
+        if (Object.isFrozen(p.tags)) {
+          if (!local) {
+            local = { measurement: p.measurement, byField: new Map() };
+            byTags.set(p.tags, local);
+          }
+          local.byField.set(f.key, labels);
+        }
       }
       let s = bySeries.get(labels);
       if (!s) {

@@ -146,8 +146,102 @@ function pointBase(o: Obj, path: string): OtlpPointBase {
   };
 }
 
+/**
+ * Attribute lists made only of string values, interned by their text: one frozen list per
+ * distinct set, shared between points and requests (never mutate a point's `attributes`), so
+ * the converter can cache a point's label set by the list. Bounded, cleared when full.
+ */
+const internedAttributes = new Map<string, readonly OtlpAttribute[]>();
+/** Characters of the keys held; past {@link MAX_INTERNED_TOTAL_CHARS} the cache starts over. */
+let internedChars = 0;
+const MAX_INTERNED_TOTAL_CHARS = 8 * 1024 * 1024;
+const MAX_INTERNED_ATTRIBUTES = 50_000;
+/** Lists whose text is longer than this are not interned. */
+const MAX_INTERNED_CHARS = 4096;
+
+/**
+ * `attributes` of the common shape (an array of `{key: string, value: {stringValue: string}}`)
+ * as an interned list; `undefined` for anything else, which {@link attributes} then reads.
+ */
+function stringAttributes(v: unknown): readonly OtlpAttribute[] | undefined {
+  if (v === undefined || v === null) return EMPTY_ATTRIBUTES;
+  if (!Array.isArray(v)) return undefined;
+  let key = '';
+  for (let i = 0; i < v.length; i++) {
+    const kv = v[i] as { key?: unknown; value?: { stringValue?: unknown } } | null;
+    if (typeof kv !== 'object' || kv === null || Array.isArray(kv)) return undefined;
+    const k = kv.key;
+    const value = kv.value;
+    if (typeof k !== 'string' || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const sv = value.stringValue;
+    if (typeof sv !== 'string') return undefined;
+    key += `${k}\u0000${sv}\u0001`;
+  }
+  if (key.length > MAX_INTERNED_CHARS) return undefined;
+  const known = internedAttributes.get(key);
+  if (known) return known;
+  const out: OtlpAttribute[] = [];
+  for (const kv of v as Array<{ key: string; value: { stringValue: string } }>) out.push(Object.freeze({ key: kv.key, value: kv.value.stringValue }));
+  Object.freeze(out);
+  if (internedAttributes.size >= MAX_INTERNED_ATTRIBUTES || internedChars >= MAX_INTERNED_TOTAL_CHARS) {
+    internedAttributes.clear();
+    internedChars = 0;
+  }
+  internedChars += key.length;
+  internedAttributes.set(key, out);
+  return out;
+}
+const EMPTY_ATTRIBUTES: readonly OtlpAttribute[] = Object.freeze([]);
+
+/** The last 64-bit integer string read and its value (the points of a request share a few times). */
+let lastIntText = '';
+let lastInt = 0n;
+
+/** {@link int64} for the common shapes, without a path; `undefined` for anything else. */
+function fastInt64(v: unknown): bigint | undefined {
+  if (typeof v === 'string') {
+    if (v === lastIntText) return lastInt;
+    if (!INT_RE.test(v)) return undefined;
+    lastIntText = v;
+    lastInt = BigInt(v);
+    return lastInt;
+  }
+  if (v === undefined || v === null) return 0n;
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return undefined;
+}
+
+/**
+ * A number point of the common shape, read without building paths for error messages;
+ * `undefined` for anything else (then the general code reads it and names what is wrong).
+ */
+function fastNumberPoint(x: unknown): OtlpNumberPoint | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return undefined;
+  const o = x as Obj;
+  const attrs = stringAttributes(o.attributes);
+  if (attrs === undefined) return undefined;
+  const startTimeNs = fastInt64(o.startTimeUnixNano);
+  const timeNs = fastInt64(o.timeUnixNano);
+  if (startTimeNs === undefined || timeNs === undefined) return undefined;
+  const f = o.flags;
+  let flags = 0;
+  if (typeof f === 'number' && Number.isInteger(f)) flags = f;
+  else if (f !== undefined && f !== null) return undefined;
+  let value: number;
+  const d = o.asDouble;
+  if (typeof d === 'number') value = d;
+  else if (d === undefined) {
+    const n = fastInt64(o.asInt);
+    if (n === undefined) return undefined;
+    value = Number(n);
+  } else return undefined;
+  return { attributes: attrs as OtlpAttribute[], startTimeNs, timeNs, flags, value };
+}
+
 function numberPoints(v: unknown, path: string): OtlpNumberPoint[] {
   return arr(v, path).map((x, i) => {
+    const fast = fastNumberPoint(x);
+    if (fast) return fast;
     const p = `${path}[${i}]`;
     const o = obj(x, p) ?? {};
     const value = o.asDouble !== undefined ? num(o.asDouble, `${p}.asDouble`) : Number(int64(o.asInt, `${p}.asInt`));

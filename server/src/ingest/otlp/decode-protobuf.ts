@@ -101,6 +101,144 @@ function repeated64(r: ProtobufReader, wire: number, where: string, asDouble: bo
   }
 }
 
+/**
+ * Attribute lists of data points interned by their raw bytes. A client sends the same attribute
+ * sets over and over (one per series), so a list seen before costs one hash and one byte compare
+ * instead of a KeyValue decode and two UTF-8 decodes per attribute. Interned lists are frozen
+ * and shared between points and requests (never mutate a point's `attributes`); the cache is
+ * bounded (cleared when full) and a hit is confirmed byte for byte, so it never changes a result.
+ */
+interface InternedAttributes {
+  bytes: Buffer;
+  attrs: readonly OtlpAttribute[];
+  next: InternedAttributes | undefined;
+}
+const INTERNED_MAX = 50_000;
+/** Longest collision chain followed per hash; past it lists are decoded but not interned. */
+const INTERNED_CHAIN = 8;
+/** Runs longer than this are decoded as usual (copying them into the cache is not worth it). */
+const INTERNED_MAX_BYTES = 4096;
+/** Bytes held by the cache; past {@link INTERNED_MAX_TOTAL_BYTES} it starts over. */
+let internedBytes = 0;
+const INTERNED_MAX_TOTAL_BYTES = 16 * 1024 * 1024;
+const interned = new Map<number, InternedAttributes>();
+
+/** FNV-1a over about 64 bytes of `buf[start, end)` (every n-th byte plus the last 16) and the length. */
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  const step = Math.max(1, Math.floor((end - start) / 48));
+  for (let i = start; i < end; i += step) {
+    h ^= buf[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  for (let i = Math.max(start, end - 16); i < end; i++) {
+    h ^= buf[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** End of the run of consecutive LEN fields with tag byte `tagByte` starting at `pos`, or -1 when malformed. */
+function runEnd(buf: Uint8Array, pos: number, end: number, tagByte: number): number {
+  while (pos < end && buf[pos] === tagByte) {
+    pos++;
+    let len = 0;
+    let shift = 1;
+    for (let i = 0; ; i++) {
+      if (pos >= end || i >= 5) return -1;
+      const b = buf[pos++]!;
+      len += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+      shift *= 128;
+    }
+    pos += len;
+    if (pos > end) return -1;
+  }
+  return pos;
+}
+
+/**
+ * Reads the attributes of a data point starting at its first attribute field (tag byte `tagByte`,
+ * at `tagStart`, tag already consumed by `r`): the whole run of consecutive attribute fields is
+ * looked up by its bytes and decoded only when new. Returns the (frozen, shared) list; `r` ends
+ * after the run. Non-consecutive attribute fields are left to the caller.
+ */
+function pointAttributes(r: ProtobufReader, tagStart: number, tagByte: number, where: string): readonly OtlpAttribute[] {
+  const end = runEnd(r.buf, tagStart, r.end, tagByte);
+  if (end < 0 || end - tagStart > INTERNED_MAX_BYTES) {
+    const attrs: OtlpAttribute[] = [];
+    attribute(sub(r, WIRE.LEN, where), attrs);
+    return attrs;
+  }
+  const body = asBuffer(r.buf);
+  const h = hashBytes(body, tagStart, end);
+  let chain = 0;
+  for (let c = interned.get(h); c; c = c.next) {
+    if (c.bytes.length === end - tagStart && body.compare(c.bytes, 0, c.bytes.length, tagStart, end) === 0) {
+      r.pos = end;
+      return c.attrs;
+    }
+    chain++;
+  }
+  const attrs: OtlpAttribute[] = [];
+  attribute(sub(r, WIRE.LEN, where), attrs);
+  while (r.pos < end) {
+    r.pos++; // the tag byte, checked by runEnd
+    attribute(sub(r, WIRE.LEN, where), attrs);
+  }
+  for (const a of attrs) Object.freeze(a);
+  Object.freeze(attrs);
+  if (chain < INTERNED_CHAIN) {
+    if (interned.size >= INTERNED_MAX || internedBytes >= INTERNED_MAX_TOTAL_BYTES) {
+      interned.clear();
+      internedBytes = 0;
+    }
+    internedBytes += end - tagStart;
+    interned.set(h, { bytes: Buffer.from(body.subarray(tagStart, end)), attrs, next: interned.get(h) });
+  }
+  return attrs;
+}
+
+/** Adds one attribute to a point's list, copying the list first when it is an interned one. */
+function appendAttribute(p: { attributes: OtlpAttribute[] }, r: ProtobufReader, wire: number, where: string): void {
+  if (Object.isFrozen(p.attributes)) p.attributes = [...p.attributes];
+  attribute(sub(r, wire, where), p.attributes);
+}
+
+/** A data point's attribute field: the first run interned, any later (non-consecutive) one appended. */
+function pointAttribute(p: { attributes: OtlpAttribute[] }, r: ProtobufReader, tagStart: number, wire: number, tagByte: number, where: string): void {
+  if (p.attributes.length === 0 && wire === WIRE.LEN && r.buf[tagStart] === tagByte && r.pos === tagStart + 1) {
+    p.attributes = pointAttributes(r, tagStart, tagByte, where) as OtlpAttribute[];
+  } else appendAttribute(p, r, wire, where);
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Recent fixed64 values, so the few timestamps a request repeats on every point share one bigint. */
+const recentLo = new Int32Array(8);
+const recentHi = new Int32Array(8);
+const recentBig: bigint[] = new Array<bigint>(8).fill(0n);
+
+function fixed64Time(r: ProtobufReader, wire: number, where: string): bigint {
+  want(wire, WIRE.I64, where);
+  if (r.pos + 8 > r.end) throw new ProtobufError(`truncated ${where}`);
+  const lo = r.view.getInt32(r.pos, true);
+  const hi = r.view.getInt32(r.pos + 4, true);
+  const slot = (lo ^ (lo >>> 13) ^ hi) & 7;
+  let v: bigint;
+  if (recentLo[slot] === lo && recentHi[slot] === hi) v = recentBig[slot]!;
+  else {
+    v = r.view.getBigUint64(r.pos, true);
+    recentLo[slot] = lo;
+    recentHi[slot] = hi;
+    recentBig[slot] = v;
+  }
+  r.pos += 8;
+  return v;
+}
+
 type AnyJs = string | boolean | number | bigint | AnyJs[] | { [k: string]: AnyJs } | Uint8Array | undefined;
 
 function anyValue(r: ProtobufReader, depth: number): AnyJs {
@@ -226,13 +364,14 @@ function scope(r: ProtobufReader): OtlpScope {
 function numberPoint(r: ProtobufReader): OtlpNumberPoint {
   const p: OtlpNumberPoint = { attributes: [], startTimeNs: 0n, timeNs: 0n, flags: 0, value: 0 };
   while (r.more()) {
+    const tagStart = r.pos;
     const [f, w] = r.tag();
     switch (f) {
       case 2:
-        p.startTimeNs = fixed64(r, w, 'NumberDataPoint.start_time_unix_nano');
+        p.startTimeNs = fixed64Time(r, w, 'NumberDataPoint.start_time_unix_nano');
         continue;
       case 3:
-        p.timeNs = fixed64(r, w, 'NumberDataPoint.time_unix_nano');
+        p.timeNs = fixed64Time(r, w, 'NumberDataPoint.time_unix_nano');
         continue;
       case 4:
         p.value = double(r, w, 'NumberDataPoint.as_double');
@@ -241,7 +380,7 @@ function numberPoint(r: ProtobufReader): OtlpNumberPoint {
         p.value = sfixed64(r, w, 'NumberDataPoint.as_int');
         continue;
       case 7:
-        attribute(sub(r, w, 'NumberDataPoint.attributes'), p.attributes);
+        pointAttribute(p, r, tagStart, w, 58, 'NumberDataPoint.attributes');
         continue;
       case 8:
         p.flags = varint(r, w, 'NumberDataPoint.flags');
@@ -255,13 +394,14 @@ function numberPoint(r: ProtobufReader): OtlpNumberPoint {
 function histogramPoint(r: ProtobufReader): OtlpHistogramPoint {
   const p: OtlpHistogramPoint = { attributes: [], startTimeNs: 0n, timeNs: 0n, flags: 0, count: 0, sum: undefined, bucketCounts: [], bounds: [] };
   while (r.more()) {
+    const tagStart = r.pos;
     const [f, w] = r.tag();
     switch (f) {
       case 2:
-        p.startTimeNs = fixed64(r, w, 'HistogramDataPoint.start_time_unix_nano');
+        p.startTimeNs = fixed64Time(r, w, 'HistogramDataPoint.start_time_unix_nano');
         continue;
       case 3:
-        p.timeNs = fixed64(r, w, 'HistogramDataPoint.time_unix_nano');
+        p.timeNs = fixed64Time(r, w, 'HistogramDataPoint.time_unix_nano');
         continue;
       case 4:
         p.count = Number(fixed64(r, w, 'HistogramDataPoint.count'));
@@ -276,7 +416,7 @@ function histogramPoint(r: ProtobufReader): OtlpHistogramPoint {
         repeated64(r, w, 'HistogramDataPoint.explicit_bounds', true, p.bounds);
         continue;
       case 9:
-        attribute(sub(r, w, 'HistogramDataPoint.attributes'), p.attributes);
+        pointAttribute(p, r, tagStart, w, 74, 'HistogramDataPoint.attributes');
         continue;
       case 10:
         p.flags = varint(r, w, 'HistogramDataPoint.flags');
@@ -290,13 +430,14 @@ function histogramPoint(r: ProtobufReader): OtlpHistogramPoint {
 function summaryPoint(r: ProtobufReader): OtlpSummaryPoint {
   const p: OtlpSummaryPoint = { attributes: [], startTimeNs: 0n, timeNs: 0n, flags: 0, count: 0, sum: 0, quantiles: [] };
   while (r.more()) {
+    const tagStart = r.pos;
     const [f, w] = r.tag();
     switch (f) {
       case 2:
-        p.startTimeNs = fixed64(r, w, 'SummaryDataPoint.start_time_unix_nano');
+        p.startTimeNs = fixed64Time(r, w, 'SummaryDataPoint.start_time_unix_nano');
         continue;
       case 3:
-        p.timeNs = fixed64(r, w, 'SummaryDataPoint.time_unix_nano');
+        p.timeNs = fixed64Time(r, w, 'SummaryDataPoint.time_unix_nano');
         continue;
       case 4:
         p.count = Number(fixed64(r, w, 'SummaryDataPoint.count'));
@@ -317,7 +458,7 @@ function summaryPoint(r: ProtobufReader): OtlpSummaryPoint {
         continue;
       }
       case 7:
-        attribute(sub(r, w, 'SummaryDataPoint.attributes'), p.attributes);
+        pointAttribute(p, r, tagStart, w, 58, 'SummaryDataPoint.attributes');
         continue;
       case 8:
         p.flags = varint(r, w, 'SummaryDataPoint.flags');

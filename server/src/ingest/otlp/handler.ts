@@ -1,4 +1,4 @@
-import type { SeriesSamples, StreamEntries } from '@vigil/storage';
+import type { Label, SeriesSamples, StreamEntries } from '@vigil/storage';
 import type { Context } from 'hono';
 import { limitsFor } from '../../config/config.js';
 import { HttpError, badData, isHttpError } from '../../errors.js';
@@ -6,12 +6,12 @@ import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
 import { MAX_LISTED_PROBLEMS } from '../problems.js';
 import { readBodyLimited } from '../read-body.js';
-import { checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
+import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { decodeLogsJson, decodeMetricsJson } from './decode-json.js';
 import { decodeLogsProtobuf, decodeMetricsProtobuf } from './decode-protobuf.js';
 import { DeltaAccumulator } from './delta-accumulator.js';
 import { otlpLogsToStreams } from './logs-to-streams.js';
-import { otlpMetricsToSeries } from './metrics-to-series.js';
+import { SeriesLabelCache, otlpMetricsToSeries } from './metrics-to-series.js';
 import { type OtlpResourceMetrics, isOtlpDecodeError } from './model.js';
 import { type OtlpFormat, otlpError, otlpFormatOf, otlpSuccess } from './response.js';
 
@@ -88,6 +88,11 @@ async function readOtlpBody(ctx: IngestContext, c: Context): Promise<Buffer> {
  */
 export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDeltaSeries?: number } = {}) {
   const deltas = new DeltaAccumulator(options.maxDeltaSeries);
+  // Label sets of points seen before (by context and interned attribute list), and each label
+  // set's validation with the store's series reference, so a repeated series is neither rebuilt,
+  // re-checked nor looked up in the index again.
+  const labelCache = new SeriesLabelCache();
+  const shapes = new WeakMap<readonly Label[], LabelShape>();
   return (c: Context): Promise<Response> =>
     answering(c, async (format) => {
       const { tenant } = ctx.begin(c);
@@ -98,7 +103,7 @@ export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDelta
       // Admission comes before conversion: conversion adds delta points to running totals, and a
       // 429 after that would count them twice when the client retries.
       ctx.admit(tenant, estimateSamples(resources), limits);
-      const converted = otlpMetricsToSeries(resources, { nowMs: now, deltas, tenant });
+      const converted = otlpMetricsToSeries(resources, { nowMs: now, deltas, tenant, cache: labelCache });
 
       const rejections = new Rejections((reason, n) => ctx.metrics.discardedSamples.inc({ reason }, n));
       for (const d of converted.dropped) rejections.add(d.reason, d.points, d.text);
@@ -106,7 +111,11 @@ export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDelta
       const maxTs = now + limits.creationGracePeriodMs;
       const batch: SeriesSamples[] = [];
       for (const s of converted.series) {
-        const shape = checkLabelShape([...s.labels]);
+        let shape = shapes.get(s.labels);
+        if (!shape) {
+          shape = checkLabelShape([...s.labels]);
+          shapes.set(s.labels, shape);
+        }
         const invalid = shape.error ?? checkLabelLimits(shape, limits);
         if (invalid) {
           rejections.add('invalid_labels', s.values.length, `series ${formatLabels(s.labels)}: ${invalid}`);
@@ -119,7 +128,7 @@ export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDelta
           else if (t > maxTs) rejections.add('sample_too_new', 1, `series ${formatLabels(s.labels)}: sample timestamp ${new Date(t).toISOString()} is too far in the future`);
           else keep.push(i);
         }
-        if (keep.length === s.values.length) batch.push(s);
+        if (keep.length === s.values.length) batch.push({ ...s, ref: shape.ref });
         else if (keep.length > 0) {
           batch.push({
             labels: s.labels,

@@ -28,6 +28,54 @@ export interface ConvertOptions {
   deltas: DeltaAccumulator;
   /** Key prefix for `deltas`, so tenants never share totals. */
   tenant: string;
+  /**
+   * Label sets remembered across requests (see {@link SeriesLabelCache}); without it, a cache
+   * for this call only. It never changes the result, only the cost.
+   */
+  cache?: SeriesLabelCache;
+}
+
+/** One converted label set: canonical labels and the builder's key for them. */
+interface CachedSeries {
+  labels: Label[];
+  key: string;
+}
+
+/** Most label sets a {@link SeriesLabelCache} holds before it starts over. */
+const MAX_CACHED_SERIES = 200_000;
+
+/**
+ * The label set of a number point by its context (resource `job`/`instance`, scope name and
+ * version, Prometheus metric name) and its attribute list, so a series sent again skips sorting,
+ * sanitising and joining. Attribute lists are looked up by identity: the protobuf decoder interns
+ * them (one frozen list per distinct run of attribute bytes), so a repeated series hits across
+ * requests. Only frozen lists are cached (a mutable list could change after it was cached).
+ * Bounded: cleared when {@link MAX_CACHED_SERIES} entries were added.
+ */
+export class SeriesLabelCache {
+  private contexts = new Map<string, WeakMap<readonly OtlpAttribute[], CachedSeries>>();
+  private entries = 0;
+
+  /** The per-attribute-list map of one context. */
+  context(key: string): WeakMap<readonly OtlpAttribute[], CachedSeries> {
+    let m = this.contexts.get(key);
+    if (!m) {
+      if (this.entries >= MAX_CACHED_SERIES || this.contexts.size >= MAX_CACHED_SERIES) this.clear();
+      m = new WeakMap();
+      this.contexts.set(key, m);
+    }
+    return m;
+  }
+
+  /** Counts an entry added to one of the contexts; clears everything past the bound. */
+  added(): void {
+    if (++this.entries >= MAX_CACHED_SERIES) this.clear();
+  }
+
+  private clear(): void {
+    this.contexts = new Map();
+    this.entries = 0;
+  }
 }
 
 const RESOURCE_IDENTITY = new Set(['service.name', 'service.namespace', 'service.instance.id']);
@@ -46,14 +94,32 @@ function attributeLabels(attrs: readonly OtlpAttribute[], into: Map<string, stri
   for (const [k, v] of seen) into.set(k, v);
 }
 
+/** The builder's key of a canonical label set. */
+function labelsKey(canon: readonly Label[]): string {
+  let key = '';
+  for (const l of canon) key += `${l.name}\u0000${l.value}\u0001`;
+  return key;
+}
+
+interface SeriesAccumulator {
+  labels: Label[];
+  ts: number[];
+  vals: number[];
+  stale: number[];
+  anyStale: boolean;
+}
+
 /** Collects samples per label set so a request with many points of one series appends once. */
 class SeriesBuilder {
-  readonly bySeries = new Map<string, { labels: Label[]; ts: number[]; vals: number[]; stale: number[]; anyStale: boolean }>();
+  readonly bySeries = new Map<string, SeriesAccumulator>();
 
   add(labels: Map<string, string>, tsMs: number, value: number, stale: boolean): void {
     const canon = canonicalLabels([...labels].map(([name, value]) => ({ name, value })));
-    let key = '';
-    for (const l of canon) key += `${l.name}\u0000${l.value}\u0001`;
+    this.push(canon, labelsKey(canon), tsMs, value, stale);
+  }
+
+  /** Adds a sample to the series of `canon` (canonical labels whose key is `key`). */
+  push(canon: Label[], key: string, tsMs: number, value: number, stale: boolean): void {
     let s = this.bySeries.get(key);
     if (!s) {
       s = { labels: canon, ts: [], vals: [], stale: [], anyStale: false };
@@ -96,7 +162,18 @@ export function otlpMetricsToSeries(resources: readonly OtlpResourceMetrics[], o
   const out = new SeriesBuilder();
   const dropped: DroppedPoints[] = [];
   let points = 0;
-  const tsOf = (p: OtlpPointBase) => (p.timeNs > 0n ? Number(p.timeNs / NS_PER_MS) : options.nowMs);
+  const cache = options.cache ?? new SeriesLabelCache();
+  // Points of a request share a few timestamps: convert each distinct one once.
+  let lastNs: bigint | undefined;
+  let lastMs = 0;
+  const tsOf = (p: OtlpPointBase): number => {
+    const ns = p.timeNs;
+    if (ns !== lastNs || lastNs === undefined) {
+      lastNs = ns;
+      lastMs = ns > 0n ? Number(ns / NS_PER_MS) : options.nowMs;
+    }
+    return lastMs;
+  };
 
   for (const rm of resources) {
     const byKey = new Map(rm.resource.map((a) => [a.key, a.value]));
@@ -116,19 +193,33 @@ export function otlpMetricsToSeries(resources: readonly OtlpResourceMetrics[], o
           if (instance) labels.set('instance', instance);
           return labels;
         };
+        /** The canonical labels of a gauge or cumulative-sum point named `name`, cached by its attribute list. */
+        const numberSeries = (p: OtlpPointBase, name: string, known: WeakMap<readonly OtlpAttribute[], CachedSeries>): CachedSeries => {
+          let series = known.get(p.attributes);
+          if (series) return series;
+          const labels = base(p);
+          labels.set('__name__', name);
+          const canon = canonicalLabels([...labels].map(([n, v]) => ({ name: n, value: v })));
+          series = { labels: canon, key: labelsKey(canon) };
+          if (Object.isFrozen(p.attributes)) {
+            known.set(p.attributes, series);
+            cache.added();
+          }
+          return series;
+        };
         const d = m.data;
         switch (d.type) {
           case 'none':
             break;
           case 'gauge': {
             const name = promMetricName(m.name, m.unit, 'gauge');
+            const known = cache.context(contextKey(job, instance, scope, name));
             for (const p of d.points) {
               points++;
-              const labels = base(p);
-              labels.set('__name__', name);
+              const series = numberSeries(p, name, known);
               const ts = tsOf(p);
-              latestMs = Math.max(latestMs, ts);
-              out.add(labels, ts, p.value, (p.flags & NO_RECORDED_VALUE) !== 0);
+              if (ts > latestMs) latestMs = ts;
+              out.push(series.labels, series.key, ts, p.value, (p.flags & NO_RECORDED_VALUE) !== 0);
             }
             break;
           }
@@ -148,6 +239,16 @@ export function otlpMetricsToSeries(resources: readonly OtlpResourceMetrics[], o
             }
             const kind: MetricKind = d.monotonic ? 'counter' : 'gauge';
             const name = promMetricName(m.name, m.unit, kind);
+            if (d.temporality === 2) {
+              const known = cache.context(contextKey(job, instance, scope, name));
+              for (const p of d.points) {
+                const series = numberSeries(p, name, known);
+                const ts = tsOf(p);
+                if (ts > latestMs) latestMs = ts;
+                out.push(series.labels, series.key, ts, p.value, (p.flags & NO_RECORDED_VALUE) !== 0);
+              }
+              break;
+            }
             for (const p of d.points) {
               const labels = base(p);
               labels.set('__name__', name);
@@ -267,6 +368,11 @@ export function otlpMetricsToSeries(resources: readonly OtlpResourceMetrics[], o
     }
   }
   return { series: out.build(), dropped, points };
+}
+
+/** What besides its attributes decides a number point's labels. */
+function contextKey(job: string, instance: string, scope: OtlpScope, name: string): string {
+  return `${job}\u0000${instance}\u0000${scope.name}\u0000${scope.version}\u0000${name}`;
 }
 
 function scopeLabels(scope: OtlpScope, labels: Map<string, string>): void {

@@ -9,6 +9,7 @@ import { readBodyLimited } from '../read-body.js';
 import { decompressSnappyBlock } from '../snappy-block.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { METRIC_TYPE_NAMES, type RawSeries, decodeLabel, decodeWriteRequest } from './decode.js';
+import { formatTimestampMs } from '../format-time.js';
 
 /** Label sets remembered by their raw bytes; cleared when full. */
 const LABEL_CACHE_SIZE = 200_000;
@@ -93,12 +94,22 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
     const problems = new IngestProblems(ctx.metrics.discardedSamples, 'series or samples');
     const problem = problems.add.bind(problems);
     const batch: SeriesSamples[] = [];
-    for (const s of decoded.series) {
+    for (let index = 0; index < decoded.series.length; index++) {
+      const s = decoded.series[index]!;
       if (s.histograms > 0) {
         problem('native_histogram', s.histograms, `native histograms are not supported (${s.histograms} dropped)`);
       }
       if (s.values.length === 0) continue;
-      const shape = shapeOf(body, s);
+      let shape: LabelShape;
+      try {
+        shape = shapeOf(body, s);
+      } catch (err) {
+        // Labels are decoded lazily, here rather than in decodeWriteRequest, so their errors
+        // (a name or value that is not UTF-8) surface here: that series is invalid, not the server.
+        if (!(err instanceof ProtobufError)) throw err;
+        problem('invalid_labels', s.values.length, `series #${index}: cannot decode its labels: ${err.message}`);
+        continue;
+      }
       const invalid = shape.error ?? checkLabelLimits(shape, limits);
       if (invalid) {
         problem('invalid_labels', s.values.length, `series ${formatLabels(shape.labels)}: ${invalid}`);
@@ -113,7 +124,7 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
           problem(
             t < minTs ? 'sample_too_old' : 'sample_too_new',
             1,
-            `series ${formatLabels(shape.labels)}: sample timestamp ${new Date(t).toISOString()} is ${why}`,
+            `series ${formatLabels(shape.labels)}: sample timestamp ${formatTimestampMs(t)} is ${why}`,
           );
         } else if (keep) keep.push(i);
       }
