@@ -56,8 +56,12 @@ export interface SeriesSource {
   selectBuckets?(params: SelectBucketsParams): Promise<BucketedSeries[] | undefined>;
 }
 
-/** Aggregates a {@link SeriesSource.selectBuckets} call can ask for; `count` always comes. */
-export type BucketAggregate = 'sum' | 'min' | 'max' | 'first' | 'last';
+/**
+ * Aggregates a {@link SeriesSource.selectBuckets} call can ask for; `count` always comes. A source
+ * that does not support one (an older implementation) returns `undefined` and the engine reads raw
+ * samples instead.
+ */
+export type BucketAggregate = 'sum' | 'min' | 'max' | 'first' | 'last' | 'latest' | 'resets' | 'changes' | 'previous';
 
 /**
  * What the engine asks `selectBuckets` for. Bucket `j` (0 ≤ j < `buckets`) holds the samples with
@@ -72,8 +76,10 @@ export interface SelectBucketsParams extends SelectParams {
 }
 
 /**
- * One series' bucket aggregates, arrays of length `buckets`; stale markers excluded. Where a
- * bucket is empty (`count[j] === 0`) the other entries are meaningless.
+ * One series' bucket aggregates, arrays of length `buckets`; stale markers excluded (except from
+ * `latest*`). Where a bucket is empty (`count[j] === 0`) the other entries are meaningless, except
+ * `latest*`, which has its own emptiness (`latestTs[j]` NaN). "Previous" always means the sample
+ * before in time order within the same bucket, stale markers not counted.
  */
 export interface BucketedSeries {
   labels: Labels;
@@ -94,6 +100,30 @@ export interface BucketedSeries {
   firstTs?: ArrayLike<number>;
   lastValue?: ArrayLike<number>;
   lastTs?: ArrayLike<number>;
+  /**
+   * `latest`: the latest row of the bucket with stale markers included (instant selectors):
+   * its timestamp (NaN when the bucket has neither samples nor stale markers), whether it is a
+   * stale marker (1) and, when it is not, its value.
+   */
+  latestTs?: ArrayLike<number>;
+  latestStale?: ArrayLike<number>;
+  latestValue?: ArrayLike<number>;
+  /**
+   * `resets`: samples whose value is below the previous one's (neither NaN), the sum of those
+   * previous values (any order of addition) and of their magnitudes (counter-reset corrections
+   * of `rate`/`increase`, and `resets()`).
+   */
+  resets?: ArrayLike<number>;
+  resetSum?: ArrayLike<number>;
+  resetAbsSum?: ArrayLike<number>;
+  /** `changes`: samples whose value differs from the previous one's (NaN equals NaN here). */
+  changes?: ArrayLike<number>;
+  /**
+   * `previous`: value and timestamp of the sample before the bucket's latest one (`prevTs` NaN
+   * when the bucket holds one sample).
+   */
+  prevValue?: ArrayLike<number>;
+  prevTs?: ArrayLike<number>;
 }
 
 /** The order in which log entries are returned: oldest first (`forward`) or newest first (`backward`). */

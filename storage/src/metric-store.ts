@@ -71,7 +71,19 @@ export interface SeriesData {
 }
 
 /** Aggregates {@link MetricStore.readBuckets} can compute (`count` always comes). */
-export type BucketAggregate = 'sum' | 'min' | 'max' | 'first' | 'last';
+export type BucketAggregate = 'sum' | 'min' | 'max' | 'first' | 'last' | 'latest' | 'resets' | 'changes' | 'previous';
+
+const BUCKET_AGGREGATES: ReadonlySet<string> = new Set<BucketAggregate>([
+  'sum',
+  'min',
+  'max',
+  'first',
+  'last',
+  'latest',
+  'resets',
+  'changes',
+  'previous',
+]);
 
 /** Per-bucket aggregates of one series; arrays of the bucket count, `count` 0 = empty bucket. */
 export interface BucketArrays {
@@ -86,6 +98,22 @@ export interface BucketArrays {
   firstTs?: Float64Array;
   lastValue?: Float64Array;
   lastTs?: Float64Array;
+  /**
+   * `latest`: the bucket's latest row, stale markers included: its timestamp (NaN when the bucket
+   * has no row at all), 1 if it is a stale marker, and its value otherwise.
+   */
+  latestTs?: Float64Array;
+  latestStale?: Float64Array;
+  latestValue?: Float64Array;
+  /** `resets`: samples below the previous one (neither NaN), the sum of those previous values and of their magnitudes. */
+  resets?: Float64Array;
+  resetSum?: Float64Array;
+  resetAbsSum?: Float64Array;
+  /** `changes`: samples whose value differs from the previous one's (NaN equals NaN). */
+  changes?: Float64Array;
+  /** `previous`: the sample before the bucket's latest one (`prevTs` NaN when there is none). */
+  prevValue?: Float64Array;
+  prevTs?: Float64Array;
 }
 
 /** Metric metadata as remote_write carries it. */
@@ -514,7 +542,7 @@ export class MetricStore {
       bucketMs: number;
       buckets: number;
       aggregates: readonly BucketAggregate[];
-    }): Promise<Array<BucketArrays & { labels: Record<string, string> }>>;
+    }): Promise<Array<BucketArrays & { labels: Record<string, string> }> | undefined>;
   } {
     return {
       select: async ({ matchers, startMs, endMs, signal }) => {
@@ -523,6 +551,9 @@ export class MetricStore {
         return data.map((d) => ({ labels: labelsToObject(d.labels), timestamps: d.timestampsMs, values: d.values, stale: d.stale }));
       },
       selectBuckets: async (params) => {
+        if (!params.aggregates.every((a) => BUCKET_AGGREGATES.has(a))) return undefined;
+        // `latest` reads stale markers, the others skip them: one call does one or the other.
+        if (params.aggregates.includes('latest') && params.aggregates.length > 1) return undefined;
         const series = this.selectSeries(tenant, params.matchers, params.startMs, params.endMs);
         const data = await this.readBuckets(series, params);
         return data.map(({ series: s, buckets }) => ({ labels: labelsToObject(s.labels), ...buckets }));
@@ -533,10 +564,14 @@ export class MetricStore {
   /**
    * Per-series aggregates of time buckets, computed in DuckDB (the engine's `selectBuckets`
    * pushdown). Bucket `j` holds the samples with `ts` in `(firstEndMs + (j-1)·bucketMs,
-   * firstEndMs + j·bucketMs]`; stale markers (NULL values) are not samples. Min/max skip NaN (DuckDB
-   * orders NaN above every number, Prometheus lets numbers win) and are NaN when every value is.
-   * Duplicate timestamps still waiting in the heads count once; `samples` holds each once already
-   * as long as a retried write did not straddle a compaction (see `docs/schema.md`).
+   * firstEndMs + j·bucketMs]`; stale markers (NULL values) are not samples, except for `latest`
+   * (the latest row of the bucket, stale or not, for instant selectors; asked for alone). Min/max
+   * skip NaN (DuckDB orders NaN above every number, Prometheus lets numbers win) and are NaN when
+   * every value is. `resets`/`changes`/`previous` compare each sample with the one before it in
+   * the same bucket (a window function, ordered by time); NaN never makes a reset, and DuckDB's
+   * NaN = NaN is what `changes` wants. Duplicate timestamps still waiting in the heads count once;
+   * `samples` holds each once already as long as a retried write did not straddle a compaction
+   * (see `docs/schema.md`).
    */
   async readBuckets(
     series: readonly IndexedSeries[],
@@ -553,85 +588,120 @@ export class MetricStore {
     for (const v of [firstEndMs, bucketMs, buckets]) {
       if (!Number.isSafeInteger(v)) throw new StorageError('bad_request', `bucket parameters must be integers, got ${v}`);
     }
+    const want = new Set(aggregates);
+    const latest = want.has('latest');
+    if (latest && want.size > 1) throw new StorageError('bad_request', 'the latest aggregate is computed alone');
+    const ordered = want.has('resets') || want.has('changes') || want.has('previous');
     const byId = new Map(series.map((s) => [s.id, s]));
     const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
     const lo = firstEndMs - bucketMs + 1;
     const hi = firstEndMs + (buckets - 1) * bucketMs;
-    const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${lo} AND ${hi} AND value IS NOT NULL`;
-    const want = new Set(aggregates);
-    const cols = ['count(*)'];
+    const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${lo} AND ${hi}${latest ? '' : ' AND value IS NOT NULL'}`;
+    const cols = [latest ? 'count(value)' : 'count(*)'];
     if (want.has('sum')) cols.push('sum(value)', 'coalesce(sum(abs(value)) FILTER (WHERE isfinite(value)), 0)');
     if (want.has('min')) cols.push('min(value) FILTER (WHERE NOT isnan(value))');
     if (want.has('max')) cols.push('max(value) FILTER (WHERE NOT isnan(value))');
     if (want.has('first')) cols.push('arg_min(value, ts)', 'min(ts)');
     if (want.has('last')) cols.push('arg_max(value, ts)', 'max(ts)');
+    if (latest) cols.push('max(ts)', 'arg_max(value IS NULL, ts)::DOUBLE', 'arg_max(value, ts)');
+    if (want.has('resets')) cols.push('count(corr)', 'coalesce(sum(corr), 0)', 'coalesce(sum(abs(corr)), 0)');
+    if (want.has('changes')) cols.push('count(*) FILTER (WHERE changed)');
+    // The first sample of a bucket has no `prev` (NULL), which arg_max skips: a bucket of one
+    // sample gets NULL (NaN here).
+    if (want.has('previous')) cols.push('arg_max(prev, ts)', 'arg_max(prev_ts, ts)::DOUBLE');
     const heads = HEAD_TABLES.map((t) => `SELECT series_id, ts, value FROM ${t} ${where}`).join(' UNION ALL ');
     const rows = `SELECT series_id, ts, value FROM samples ${where}
       UNION ALL SELECT series_id, ts, any_value(value) FROM (${heads}) GROUP BY series_id, ts`;
-    const sql = `SELECT series_id, (ts - ${lo}) // ${bucketMs} AS b, ${cols.join(', ')} FROM (${rows}) GROUP BY ALL`;
+    const bucketed = `SELECT series_id, (ts - ${lo}) // ${bucketMs} AS b, ts, value FROM (${rows})`;
+    // One window per series (cheaper in DuckDB than one per bucket); the sample before counts
+    // only when it lies in the same bucket. `corr` is the previous value at a counter reset.
+    let from = `(${bucketed})`;
+    if (ordered) {
+      const derived = ['series_id', 'b', 'ts', 'value'];
+      if (want.has('resets')) derived.push('CASE WHEN pb = b AND value < pv AND NOT isnan(value) AND NOT isnan(pv) THEN pv END AS corr');
+      if (want.has('changes')) derived.push('coalesce(pb = b AND value <> pv, false) AS changed');
+      if (want.has('previous')) derived.push('CASE WHEN pb = b THEN pv END AS prev', 'CASE WHEN pb = b THEN pts END AS prev_ts');
+      const lags = ['lag(value) OVER w AS pv', 'lag(b) OVER w AS pb'];
+      if (want.has('previous')) lags.push('lag(ts) OVER w AS pts');
+      from = `(SELECT ${derived.join(', ')} FROM (SELECT *, ${lags.join(', ')} FROM (${bucketed}) WINDOW w AS (PARTITION BY series_id ORDER BY ts)))`;
+    }
+    const sql = `SELECT series_id, b, ${cols.join(', ')} FROM ${from} GROUP BY series_id, b`;
+    // Every field of one series lives in one buffer, field `f` of bucket `b` at `f·buckets + b`.
+    const fields: Array<keyof BucketArrays> = ['count'];
+    if (want.has('sum')) fields.push('sum', 'absSum');
+    if (want.has('min')) fields.push('min');
+    if (want.has('max')) fields.push('max');
+    if (want.has('first')) fields.push('firstValue', 'firstTs');
+    if (want.has('last')) fields.push('lastValue', 'lastTs');
+    if (latest) fields.push('latestTs', 'latestStale', 'latestValue');
+    if (want.has('resets')) fields.push('resets', 'resetSum', 'resetAbsSum');
+    if (want.has('changes')) fields.push('changes');
+    if (want.has('previous')) fields.push('prevValue', 'prevTs');
+    /** Fields that are NaN in buckets without a row (the rest are 0 there). */
+    const nanWhenEmpty = new Set<keyof BucketArrays>(['latestTs', 'prevTs']);
+    const width = fields.length;
     return this.db.withExclusiveReader(async (conn) => {
       const result = await conn.run(sql);
-      const out = new Map<number, BucketArrays>();
-      const make = (): BucketArrays => {
-        const a: BucketArrays = { count: new Float64Array(buckets) };
-        if (want.has('sum')) {
-          a.sum = new Float64Array(buckets);
-          a.absSum = new Float64Array(buckets);
-        }
-        if (want.has('min')) a.min = new Float64Array(buckets);
-        if (want.has('max')) a.max = new Float64Array(buckets);
-        if (want.has('first')) {
-          a.firstValue = new Float64Array(buckets);
-          a.firstTs = new Float64Array(buckets);
-        }
-        if (want.has('last')) {
-          a.lastValue = new Float64Array(buckets);
-          a.lastTs = new Float64Array(buckets);
-        }
-        return a;
+      const out = new Map<number, Float64Array>();
+      const make = (): Float64Array => {
+        const buf = new Float64Array(buckets * width);
+        fields.forEach((f, k) => {
+          if (nanWhenEmpty.has(f)) buf.fill(Number.NaN, k * buckets, (k + 1) * buckets);
+        });
+        return buf;
       };
+      const isBigInt = (f: keyof BucketArrays) => f === 'count' || f === 'firstTs' || f === 'lastTs' || f === 'latestTs' || f === 'resets' || f === 'changes';
+      let offsets = new Float64Array(0);
+      let bufs: Float64Array[] = [];
       for (;;) {
         signal?.throwIfAborted();
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const n = chunk.rowCount;
-        let col = 0;
-        const idCol = readNumberColumn(chunk.getColumnVector(col++), n);
-        const bCol = readBigIntColumn(chunk.getColumnVector(col++), n);
-        const countCol = readBigIntColumn(chunk.getColumnVector(col++), n);
-        const dbl = () => {
-          const { values, nulls } = readDoubleColumn(chunk.getColumnVector(col++), n);
-          for (let i = 0; i < n; i++) if (nulls[i] === 1) values[i] = Number.NaN;
-          return values;
-        };
-        const big = () => readBigIntColumn(chunk.getColumnVector(col++), n);
-        const targets: Array<[keyof BucketArrays, Float64Array]> = [];
-        if (want.has('sum')) targets.push(['sum', dbl()], ['absSum', dbl()]);
-        if (want.has('min')) targets.push(['min', dbl()]);
-        if (want.has('max')) targets.push(['max', dbl()]);
-        if (want.has('first')) targets.push(['firstValue', dbl()], ['firstTs', big()]);
-        if (want.has('last')) targets.push(['lastValue', dbl()], ['lastTs', big()]);
+        const idCol = readNumberColumn(chunk.getColumnVector(0), n);
+        const bCol = readBigIntColumn(chunk.getColumnVector(1), n);
+        if (offsets.length < n) offsets = new Float64Array(n);
+        bufs.length = n;
         let lastId = -1;
-        let arrays: BucketArrays | undefined;
+        let buf: Float64Array | undefined;
         for (let i = 0; i < n; i++) {
           const id = idCol[i]!;
           if (id !== lastId) {
             lastId = id;
-            arrays = out.get(id);
-            if (!arrays) {
-              arrays = make();
-              out.set(id, arrays);
+            buf = out.get(id);
+            if (!buf) {
+              buf = make();
+              out.set(id, buf);
             }
           }
-          const b = bCol[i]!;
-          arrays!.count[b] = countCol[i]!;
-          for (const [name, values] of targets) arrays![name]![b] = values[i]!;
+          bufs[i] = buf!;
+          offsets[i] = bCol[i]!;
+        }
+        for (let k = 0; k < width; k++) {
+          const vector = chunk.getColumnVector(2 + k);
+          let values: Float64Array;
+          if (isBigInt(fields[k]!)) values = readBigIntColumn(vector, n);
+          else {
+            const read = readDoubleColumn(vector, n);
+            values = read.values;
+            const nulls = read.nulls;
+            for (let i = 0; i < n; i++) if (nulls[i] === 1) values[i] = Number.NaN;
+          }
+          const base = k * buckets;
+          for (let i = 0; i < n; i++) bufs[i]![base + offsets[i]!] = values[i]!;
         }
       }
+      bufs = [];
       const list: Array<{ series: IndexedSeries; buckets: BucketArrays }> = [];
       for (const id of [...out.keys()].sort((a, b) => a - b)) {
         const s = byId.get(id);
-        if (s) list.push({ series: s, buckets: out.get(id)! });
+        if (!s) continue;
+        const buf = out.get(id)!;
+        const arrays = { count: buf.subarray(0, buckets) } as BucketArrays;
+        fields.forEach((f, k) => {
+          arrays[f] = buf.subarray(k * buckets, (k + 1) * buckets);
+        });
+        list.push({ series: s, buckets: arrays });
       }
       return list;
     }, signal);
@@ -733,10 +803,12 @@ export class MetricStore {
 /**
  * Puts one series' samples, in the order they arrived from DuckDB, in time order and keeps the
  * last of duplicate timestamps (a retried write). They arrive as sorted runs (DuckDB scans row
- * groups in parallel); usually the runs do not overlap, so ordering them by first timestamp is
- * enough; otherwise all are merged by a stable sort (the row read last stays last).
+ * groups in parallel); when the runs do not overlap, ordering them by first timestamp is enough;
+ * otherwise they are merged, adjacent runs pairwise, stably (on equal timestamps the row read
+ * last stays last). Two threads interleaving their row groups give two overlapping runs, so the
+ * merge is the common case: linear, where a comparison sort of all rows cost ~10× more.
  */
-function sortSamples(
+export function sortSamples(
   ts: Float64Array,
   vals: Float64Array,
   stale: Uint8Array,
@@ -754,28 +826,74 @@ function sortSamples(
       break;
     }
   }
+  if (!disjoint) return squeezeDuplicates(...mergeRuns(ts, vals, stale, runs), n);
   const ts2 = new Float64Array(n);
   const vals2 = new Float64Array(n);
   const stale2 = new Uint8Array(n);
-  if (disjoint) {
-    let at = 0;
-    for (const r of bounds) {
-      ts2.set(ts.subarray(r.start, r.end), at);
-      vals2.set(vals.subarray(r.start, r.end), at);
-      stale2.set(stale.subarray(r.start, r.end), at);
-      at += r.end - r.start;
-    }
-  } else {
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => ts[a]! - ts[b]! || a - b);
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      ts2[k] = ts[i]!;
-      vals2[k] = vals[i]!;
-      stale2[k] = stale[i]!;
-    }
+  let at = 0;
+  for (const r of bounds) {
+    ts2.set(ts.subarray(r.start, r.end), at);
+    vals2.set(vals.subarray(r.start, r.end), at);
+    stale2.set(stale.subarray(r.start, r.end), at);
+    at += r.end - r.start;
   }
   return squeezeDuplicates(ts2, vals2, stale2, n);
+}
+
+/**
+ * Merges sorted runs (starting at `starts`, in read order) into one sorted sequence, stably:
+ * bottom-up, adjacent runs pairwise, the earlier run first on equal timestamps.
+ */
+function mergeRuns(
+  ts: Float64Array,
+  vals: Float64Array,
+  stale: Uint8Array,
+  starts: number[],
+): [Float64Array, Float64Array, Uint8Array] {
+  const n = ts.length;
+  let bounds = [...starts, n];
+  let a: [Float64Array, Float64Array, Uint8Array] = [ts, vals, stale];
+  let b: [Float64Array, Float64Array, Uint8Array] = [new Float64Array(n), new Float64Array(n), new Uint8Array(n)];
+  let first = true;
+  while (bounds.length > 2) {
+    const [ta, va, sa] = a;
+    const [tb, vb, sb] = b;
+    const next = [0];
+    for (let r = 0; r + 1 < bounds.length; r += 2) {
+      const lo = bounds[r]!;
+      const mid = bounds[r + 1]!;
+      const hi = r + 2 < bounds.length ? bounds[r + 2]! : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        // `<=`: on equal timestamps the earlier run's row goes first, so the later read stays last.
+        const from = ta[i]! <= ta[j]! ? i++ : j++;
+        tb[k] = ta[from]!;
+        vb[k] = va[from]!;
+        sb[k++] = sa[from]!;
+      }
+      for (; i < mid; i++, k++) {
+        tb[k] = ta[i]!;
+        vb[k] = va[i]!;
+        sb[k] = sa[i]!;
+      }
+      for (; j < hi; j++, k++) {
+        tb[k] = ta[j]!;
+        vb[k] = va[j]!;
+        sb[k] = sa[j]!;
+      }
+      next.push(hi);
+    }
+    bounds = next;
+    // The input arrays are views into shared buffers: never write into them, use a second buffer.
+    if (first) {
+      a = [new Float64Array(n), new Float64Array(n), new Uint8Array(n)];
+      first = false;
+    }
+    [a, b] = [b, a];
+  }
+  return a;
 }
 
 /** Drops all but the last of equal consecutive timestamps, in place; returns views of the rest. */

@@ -24,6 +24,16 @@ export interface EngineOptions {
    * @default 60000 (Prometheus' default evaluation interval)
    */
   defaultSubqueryStepMs?: number;
+  /**
+   * The range functions that compare consecutive samples (`rate`, `increase`, `irate`, `idelta`,
+   * `resets`, `changes`) are pushed down to `selectBuckets` only when windows overlap at least
+   * this much (range / step). The source must order the samples for them (a DuckDB window
+   * function), and on the bench workload that cost more than the engine's own pass over raw
+   * samples even for `rate(x[1h])` at 1-minute steps (docs/benchmarks.md), so by default they
+   * are not pushed down. Tests set 0 to exercise the pushdown everywhere.
+   * @default Infinity
+   */
+  pairPushdownMinOverlap?: number;
 }
 
 /** Per-query options. */
@@ -88,6 +98,7 @@ export function createEngine(source: SeriesSource, options: EngineOptions = {}):
     lookbackDeltaMs: options.lookbackDeltaMs ?? 300_000,
     maxSamples: options.maxSamples ?? 50_000_000,
     defaultSubqueryStepMs: options.defaultSubqueryStepMs ?? 60_000,
+    pairPushdownMinOverlap: options.pairPushdownMinOverlap ?? Number.POSITIVE_INFINITY,
   };
   const toExpr = (query: string | Expr): Expr => (typeof query === 'string' ? parseQueryOrThrow(query) : query);
 

@@ -30,7 +30,7 @@ import {
   METRIC_NAME,
   without,
 } from './labels.js';
-import { PUSHDOWN_FUNCTIONS, planBuckets } from './pushdown.js';
+import { PUSHDOWN_FUNCTIONS, planBuckets, planLatest } from './pushdown.js';
 import { quantile, RANGE_FUNCTIONS, type Window } from './range-functions.js';
 import { type EvalValue, type MatrixSeries, newStepSeries, type StepSeries, upperBound } from './values.js';
 
@@ -43,6 +43,8 @@ export interface EvaluatorSettings {
   lookbackDeltaMs: number;
   maxSamples: number;
   defaultSubqueryStepMs: number;
+  /** See `EngineOptions.pairPushdownMinOverlap`. */
+  pairPushdownMinOverlap: number;
   /** The query's own start and end (for `@ start()` / `@ end()`), epoch ms. */
   queryStartMs: number;
   queryEndMs: number;
@@ -211,6 +213,8 @@ export class Evaluator {
       min = Math.min(min, t);
       max = Math.max(max, t);
     }
+    const pushed = await this.pushdownSelector(vs, evalTimes, timestamps);
+    if (pushed) return pushed;
     const lookback = this.settings.lookbackDeltaMs;
     const raw = await this.fetch(vs.matchers, min - lookback + 1, max);
     const out: StepSeries[] = [];
@@ -299,6 +303,9 @@ export class Evaluator {
     const endsMs = times.map((t) => this.atTime(vs.at, t) - vs.offsetMs);
     const plan = planBuckets(endsMs, arg.rangeMs);
     if (!plan) return undefined;
+    const pairs = spec.aggregates.some((a) => a === 'resets' || a === 'changes' || a === 'previous');
+    const overlap = plan.stepBuckets === 0 ? 1 : plan.perWindow / plan.stepBuckets;
+    if (pairs && overlap < this.settings.pairPushdownMinOverlap) return undefined;
     const { signal } = this.settings;
     const lastEndMs = plan.firstEndMs + (plan.buckets - 1) * plan.bucketMs;
     let bucketed: Awaited<ReturnType<NonNullable<SeriesSource['selectBuckets']>>>;
@@ -322,14 +329,21 @@ export class Evaluator {
     const n = times.length;
     const out: StepSeries[] = [];
     let samples = 0;
+    const bounds = { startMs: 0, endMs: 0 };
     for (const s of bucketed) {
       await this.pause();
-      for (let j = 0; j < plan.buckets; j++) samples += s.count[j]!;
+      let seriesSamples = 0;
+      for (let j = 0; j < plan.buckets; j++) seriesSamples += s.count[j]!;
+      if (seriesSamples === 0) continue;
+      samples += seriesSamples;
+      if (node.func === 'rate' || node.func === 'increase') this.checkCounterName(s.labels, arg);
       const result = newStepSeries(rename(s.labels), n);
       let any = false;
       for (let i = 0; i < n; i++) {
         const lo = i * plan.stepBuckets;
-        const v = spec.combine(s, lo, lo + plan.perWindow);
+        bounds.endMs = endsMs[i]!;
+        bounds.startMs = bounds.endMs - arg.rangeMs;
+        const v = spec.combine(s, lo, lo + plan.perWindow, bounds);
         if (v === 'fallback') return undefined;
         if (v === undefined) continue;
         result.values[i] = v;
@@ -341,6 +355,73 @@ export class Evaluator {
     // The samples the buckets stand for, as the raw path would count them.
     this.account(samples);
     return { kind: 'vector', series: ensureUnique(out) };
+  }
+
+  /** The info annotation of `rate`/`increase` over a series whose name does not look like a counter's. */
+  private checkCounterName(labels: Labels, node: Expr): void {
+    const name = labels[METRIC_NAME];
+    if (name !== undefined && !/(_total|_sum|_count|_bucket)$/.test(name)) {
+      this.annotate('info', `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, node);
+    }
+  }
+
+  /**
+   * An instant vector selector evaluated from the latest row per step-sized bucket that the
+   * source computes itself (`selectBuckets` with `latest`), so that one value per series and
+   * step crosses over instead of every raw sample; undefined when the source or the times do not
+   * allow it, and the caller reads raw samples. Same answers either way.
+   */
+  private async pushdownSelector(vs: VectorSelector, evalTimes: Float64Array, timestamps: boolean): Promise<StepSeries[] | undefined> {
+    const source = this.settings.source;
+    if (!source.selectBuckets) return undefined;
+    const lookback = this.settings.lookbackDeltaMs;
+    const plan = planLatest(evalTimes, lookback);
+    if (!plan) return undefined;
+    const { signal } = this.settings;
+    let bucketed: Awaited<ReturnType<NonNullable<SeriesSource['selectBuckets']>>>;
+    try {
+      bucketed = await source.selectBuckets({
+        matchers: vs.matchers,
+        startMs: plan.firstEndMs - plan.bucketMs + 1,
+        endMs: plan.firstEndMs + (plan.buckets - 1) * plan.bucketMs,
+        ...(signal ? { signal } : {}),
+        firstEndMs: plan.firstEndMs,
+        bucketMs: plan.bucketMs,
+        buckets: plan.buckets,
+        aggregates: ['latest'],
+      });
+    } catch (err) {
+      this.checkAbort();
+      throw err;
+    }
+    this.checkAbort();
+    if (!bucketed) return undefined;
+    const n = evalTimes.length;
+    const out: StepSeries[] = [];
+    for (const s of bucketed) {
+      await this.pause();
+      const latestTs = s.latestTs!;
+      const latestStale = s.latestStale!;
+      const latestValue = s.latestValue!;
+      const result = newStepSeries(s.labels, n);
+      let count = 0;
+      // The latest non-empty bucket up to the current step's, found by walking forward once.
+      let latest = -1;
+      let scanned = 0;
+      for (let i = 0; i < n; i++) {
+        const b = plan.pre + i * plan.stepBuckets;
+        for (; scanned <= b; scanned++) if (!Number.isNaN(latestTs[scanned]!)) latest = scanned;
+        if (latest < 0) continue;
+        const ts = latestTs[latest]!;
+        if (ts <= evalTimes[i]! - lookback || latestStale[latest] === 1) continue;
+        result.present[i] = 1;
+        result.values[i] = timestamps ? ts / 1000 : latestValue[latest]!;
+        count++;
+      }
+      this.account(count);
+      if (count > 0) out.push(result);
+    }
+    return out;
   }
 
   private async subquery(sq: SubqueryExpr, times: Float64Array): Promise<EvalValue> {
@@ -396,12 +477,7 @@ export class Evaluator {
       if (matrix.kind !== 'matrix') throw new QueryError('execution', `expected range vector in call to ${fn.name}`);
       if (fn.name === 'quantile_over_time') this.checkQuantile(params[0]!, node.args[0]!);
       if (fn.name === 'rate' || fn.name === 'increase') {
-        for (const s of matrix.series) {
-          const name = s.labels[METRIC_NAME];
-          if (name !== undefined && !/(_total|_sum|_count|_bucket)$/.test(name)) {
-            this.annotate('info', `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, node.args[matrixIndex]!);
-          }
-        }
+        for (const s of matrix.series) this.checkCounterName(s.labels, node.args[matrixIndex]!);
       }
       const out: StepSeries[] = [];
       for (const s of matrix.series) {

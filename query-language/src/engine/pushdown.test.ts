@@ -4,7 +4,7 @@ import { createMemorySource, type MemorySource } from '../testing/memory-source.
 import { parseScript, type ScriptCommand } from '../testing/promql-script.js';
 import type { BucketedSeries, SelectBucketsParams, SeriesSource } from '../types.js';
 import { createEngine, type QueryResult } from './engine.js';
-import { planBuckets } from './pushdown.js';
+import { planBuckets, planLatest } from './pushdown.js';
 
 /**
  * A reference `selectBuckets` over raw samples, with the semantics a storage implementation must
@@ -12,45 +12,79 @@ import { planBuckets } from './pushdown.js';
  * is `(firstEnd + (j-1)·bucket, firstEnd + j·bucket]`. Sums are added in reverse order, so that
  * the comparison below also shows that the order of additions inside a bucket does not matter.
  */
-function withBuckets(source: MemorySource, calls: { n: number }): SeriesSource {
+function withBuckets(source: MemorySource, calls: { n: number; kinds: Map<string, number> }): SeriesSource {
   return {
     select: (p) => source.select(p),
     async selectBuckets(p: SelectBucketsParams): Promise<BucketedSeries[]> {
       calls.n++;
+      for (const a of p.aggregates) calls.kinds.set(a, (calls.kinds.get(a) ?? 0) + 1);
       const raw = await source.select(p);
       return raw.map((r) => {
         const m = p.buckets;
+        const f = () => new Float64Array(m);
         const s: Required<BucketedSeries> = {
           labels: r.labels,
-          count: new Float64Array(m),
-          sum: new Float64Array(m),
-          absSum: new Float64Array(m),
-          min: new Float64Array(m).fill(Number.NaN),
-          max: new Float64Array(m).fill(Number.NaN),
-          firstValue: new Float64Array(m),
-          firstTs: new Float64Array(m),
-          lastValue: new Float64Array(m),
-          lastTs: new Float64Array(m),
+          count: f(),
+          sum: f(),
+          absSum: f(),
+          min: f().fill(Number.NaN),
+          max: f().fill(Number.NaN),
+          firstValue: f(),
+          firstTs: f(),
+          lastValue: f(),
+          lastTs: f(),
+          latestTs: f().fill(Number.NaN),
+          latestStale: f(),
+          latestValue: f(),
+          resets: f(),
+          resetSum: f(),
+          resetAbsSum: f(),
+          changes: f(),
+          prevValue: f(),
+          prevTs: f().fill(Number.NaN),
         };
         const count = s.count as Float64Array;
+        const w = s as unknown as Record<keyof BucketedSeries, Float64Array>;
         for (let i = r.timestamps.length - 1; i >= 0; i--) {
           const t = r.timestamps[i]!;
-          if (r.stale?.[i] === 1 || t < p.startMs || t > p.endMs) continue;
+          if (t < p.startMs || t > p.endMs) continue;
           const j = Math.ceil((t - p.firstEndMs) / p.bucketMs);
+          if (Number.isNaN(w.latestTs[j]!)) {
+            w.latestTs[j] = t;
+            w.latestStale[j] = r.stale?.[i] === 1 ? 1 : 0;
+            w.latestValue[j] = r.values[i]!;
+          }
+          if (r.stale?.[i] === 1) continue;
           const v = r.values[i]!;
           count[j]!++;
-          (s.sum as Float64Array)[j]! += v;
-          if (Number.isFinite(v)) (s.absSum as Float64Array)[j]! += Math.abs(v);
+          w.sum[j]! += v;
+          if (Number.isFinite(v)) w.absSum[j]! += Math.abs(v);
           if (!Number.isNaN(v)) {
-            if (Number.isNaN(s.min[j]!) || v < s.min[j]!) (s.min as Float64Array)[j] = v;
-            if (Number.isNaN(s.max[j]!) || v > s.max[j]!) (s.max as Float64Array)[j] = v;
+            if (Number.isNaN(s.min[j]!) || v < s.min[j]!) w.min[j] = v;
+            if (Number.isNaN(s.max[j]!) || v > s.max[j]!) w.max[j] = v;
           }
-          (s.firstValue as Float64Array)[j] = v;
-          (s.firstTs as Float64Array)[j] = t;
+          w.firstValue[j] = v;
+          w.firstTs[j] = t;
           if (count[j] === 1) {
-            (s.lastValue as Float64Array)[j] = v;
-            (s.lastTs as Float64Array)[j] = t;
+            w.lastValue[j] = v;
+            w.lastTs[j] = t;
           }
+          // The sample before this one in the same bucket (stale markers skipped).
+          let k = i - 1;
+          while (k >= 0 && r.stale?.[k] === 1) k--;
+          const tk = r.timestamps[k]!;
+          if (k < 0 || tk < p.startMs || Math.ceil((tk - p.firstEndMs) / p.bucketMs) !== j) continue;
+          const prev = r.values[k]!;
+          if (count[j] === 1) {
+            w.prevValue[j] = prev;
+            w.prevTs[j] = tk;
+          }
+          if (v < prev) {
+            w.resets[j]!++;
+            w.resetSum[j]! += prev;
+            w.resetAbsSum[j]! += Math.abs(prev);
+          }
+          if (v !== prev && !(Number.isNaN(v) && Number.isNaN(prev))) w.changes[j]!++;
         }
         return s;
       });
@@ -110,7 +144,41 @@ describe('range functions pushed down to the source', () => {
     expect(planBuckets(Float64Array.of(0, 37_000), 300_000)).toBeUndefined();
   });
 
-  const calls = { n: 0 };
+  it('plans step buckets for instant selectors', () => {
+    // Steps of 1 m with a 5 m lookback: 4 buckets before the first step's own.
+    expect(planLatest(Float64Array.of(600_000, 660_000, 720_000), 300_000)).toEqual({
+      firstEndMs: 360_000,
+      bucketMs: 60_000,
+      buckets: 7,
+      pre: 4,
+      stepBuckets: 1,
+    });
+    expect(planLatest(Float64Array.of(1_000), 300_000)).toEqual({ firstEndMs: 1_000, bucketMs: 300_000, buckets: 1, pre: 0, stepBuckets: 0 });
+    expect(planLatest(Float64Array.of(1_000, 1_000), 300_000)).toMatchObject({ buckets: 1, stepBuckets: 0 });
+    // Steps longer than the lookback: one bucket per step.
+    expect(planLatest(Float64Array.of(0, 3_600_000), 300_000)).toMatchObject({ buckets: 2, pre: 0 });
+    expect(planLatest(Float64Array.of(0, 60_000, 130_000), 300_000)).toBeUndefined();
+    expect(planLatest(Float64Array.of(0, 1_000), 300_000)).toBeUndefined();
+  });
+
+  it('pushes pairwise functions down only when windows overlap enough', async () => {
+    const memory = createMemorySource();
+    for (let t = 0; t < 7_200_000; t += 10_000) memory.add({ __name__: 'c_total' }, t, t % 70_000);
+    const counted = { n: 0, kinds: new Map<string, number>() };
+    await createEngine(withBuckets(memory, counted)).rangeQuery('rate(c_total[1h])', { startMs: 3_600_000, endMs: 7_200_000, stepMs: 60_000 });
+    expect(counted.n).toBe(0); // off by default
+    const engine = createEngine(withBuckets(memory, counted), { pairPushdownMinOverlap: 16 });
+    const timing = { startMs: 3_600_000, endMs: 7_200_000, stepMs: 60_000 };
+    await engine.rangeQuery('rate(c_total[5m])', timing);
+    expect(counted.kinds.get('resets')).toBeUndefined();
+    await engine.rangeQuery('rate(c_total[20m])', timing);
+    expect(counted.kinds.get('resets')).toBe(1);
+    // `delta` needs no pairs: always pushed down.
+    await engine.rangeQuery('delta(c_total[5m])', timing);
+    expect(counted.n).toBe(2);
+  });
+
+  const calls = { n: 0, kinds: new Map<string, number>() };
   for (const file of files) {
     describe(file, () => {
       for (const { cmd, loads } of evals(readFileSync(new URL(file, TESTDATA), 'utf8'))) {
@@ -125,7 +193,7 @@ describe('range functions pushed down to the source', () => {
             }
           }
           const run = async (source: SeriesSource): Promise<QueryResult | string> => {
-            const engine = createEngine(source);
+            const engine = createEngine(source, { pairPushdownMinOverlap: 0 });
             try {
               return cmd.timing.type === 'instant'
                 ? await engine.instantQuery(cmd.query, cmd.timing.timeMs)
@@ -145,5 +213,7 @@ describe('range functions pushed down to the source', () => {
 
   it('was used by the scripts', () => {
     expect(calls.n).toBeGreaterThan(40);
+    // Instant selectors, counter resets, changes and the last two samples were all pushed down.
+    for (const kind of ['latest', 'resets', 'changes', 'previous']) expect(calls.kinds.get(kind) ?? 0, kind).toBeGreaterThan(5);
   });
 });

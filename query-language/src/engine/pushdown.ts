@@ -1,5 +1,5 @@
 import type { BucketAggregate, BucketedSeries } from '../types.js';
-import { KahanSum } from './range-functions.js';
+import { extrapolate, KahanSum, lastTwo } from './range-functions.js';
 
 /**
  * Range functions a `SeriesSource` with `selectBuckets` can compute from per-bucket aggregates,
@@ -11,7 +11,13 @@ import { KahanSum } from './range-functions.js';
  */
 interface PushdownFunction {
   aggregates: readonly BucketAggregate[];
-  combine(s: BucketedSeries, lo: number, hi: number): number | undefined | 'fallback';
+  combine(s: BucketedSeries, lo: number, hi: number, w: WindowBounds): number | undefined | 'fallback';
+}
+
+/** The window `(startMs, endMs]` that buckets `lo` to `hi` make up. */
+export interface WindowBounds {
+  startMs: number;
+  endMs: number;
 }
 
 /** Beyond this magnitude the grouping of additions could decide whether a sum overflows. */
@@ -73,6 +79,87 @@ function lastBucket(s: BucketedSeries, lo: number, hi: number): number {
   return -1;
 }
 
+/**
+ * `rate`/`increase`/`delta` from the first and last sample of the window and, for counters, the
+ * counter-reset corrections: inside buckets (`resetSum`) and where one non-empty bucket ends above
+ * where the next begins. The corrections are added to `last - first` in time order, as the JS path
+ * does sample by sample, so when no bucket holds two resets the sum is the same one, bit for bit.
+ * A bucket with several resets was summed in some other order: then, if the rounding could matter
+ * against the result (cancellation) or values come near overflow, 'fallback'.
+ */
+function extrapolatedRate(
+  s: BucketedSeries,
+  lo: number,
+  hi: number,
+  w: WindowBounds,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined | 'fallback' {
+  const j0 = firstBucket(s, lo, hi);
+  if (j0 < 0) return undefined;
+  const j1 = lastBucket(s, lo, hi);
+  const n = total(s, lo, hi);
+  if (n < 2) return undefined;
+  const first = s.firstValue![j0]!;
+  const last = s.lastValue![j1]!;
+  let result = last - first;
+  if (isCounter) {
+    let terms = 1;
+    let several = false;
+    let abs = Math.abs(result);
+    let prev = Number.NaN;
+    for (let j = j0; j <= j1; j++) {
+      if (s.count[j] === 0) continue;
+      const v = s.firstValue![j]!;
+      if (j > j0 && v < prev) {
+        result += prev;
+        abs += Math.abs(prev);
+        terms++;
+      }
+      const k = s.resets![j]!;
+      if (k > 0) {
+        result += s.resetSum![j]!;
+        abs += s.resetAbsSum![j]!;
+        terms += k;
+        if (k > 1) several = true;
+      }
+      prev = s.lastValue![j]!;
+    }
+    if (several) {
+      if (!(abs <= SAFE_MAGNITUDE)) return 'fallback';
+      if (2 * terms * U * abs > SUM_TOLERANCE * Math.abs(result)) return 'fallback';
+    }
+  }
+  return extrapolate(n, s.firstTs![j0]!, s.lastTs![j1]!, first, result, w.startMs, w.endMs, isCounter, isRate);
+}
+
+/** `irate`/`idelta`: the last two samples of the window, from one bucket or two. */
+function instantValue(s: BucketedSeries, lo: number, hi: number, isRate: boolean): number | undefined {
+  const j1 = lastBucket(s, lo, hi);
+  if (j1 < 0) return undefined;
+  if (s.count[j1]! >= 2) return lastTwo(s.prevTs![j1]!, s.prevValue![j1]!, s.lastTs![j1]!, s.lastValue![j1]!, isRate);
+  const j0 = lastBucket(s, lo, j1);
+  if (j0 < 0) return undefined;
+  return lastTwo(s.lastTs![j0]!, s.lastValue![j0]!, s.lastTs![j1]!, s.lastValue![j1]!, isRate);
+}
+
+/** `resets`/`changes`: per-bucket counts plus the comparisons across bucket boundaries. */
+function countTransitions(s: BucketedSeries, lo: number, hi: number, resets: boolean): number | undefined {
+  let any = false;
+  let n = 0;
+  let prev = Number.NaN;
+  const inside = resets ? s.resets! : s.changes!;
+  for (let j = lo; j < hi; j++) {
+    if (s.count[j] === 0) continue;
+    const v = s.firstValue![j]!;
+    if (any && (resets ? v < prev : v !== prev && !(Number.isNaN(v) && Number.isNaN(prev)))) n++;
+    n += inside[j]!;
+    prev = s.lastValue![j]!;
+    any = true;
+  }
+  return any ? n : undefined;
+}
+
 export const PUSHDOWN_FUNCTIONS: Readonly<Record<string, PushdownFunction>> = {
   count_over_time: { aggregates: [], combine: (s, lo, hi) => total(s, lo, hi) || undefined },
   present_over_time: { aggregates: [], combine: (s, lo, hi) => (total(s, lo, hi) > 0 ? 1 : undefined) },
@@ -119,6 +206,13 @@ export const PUSHDOWN_FUNCTIONS: Readonly<Record<string, PushdownFunction>> = {
       return j < 0 ? undefined : s.firstTs![j]! / 1000;
     },
   },
+  rate: { aggregates: ['first', 'last', 'resets'], combine: (s, lo, hi, w) => extrapolatedRate(s, lo, hi, w, true, true) },
+  increase: { aggregates: ['first', 'last', 'resets'], combine: (s, lo, hi, w) => extrapolatedRate(s, lo, hi, w, true, false) },
+  delta: { aggregates: ['first', 'last'], combine: (s, lo, hi, w) => extrapolatedRate(s, lo, hi, w, false, false) },
+  irate: { aggregates: ['last', 'previous'], combine: (s, lo, hi) => instantValue(s, lo, hi, true) },
+  idelta: { aggregates: ['last', 'previous'], combine: (s, lo, hi) => instantValue(s, lo, hi, false) },
+  resets: { aggregates: ['first', 'last', 'resets'], combine: (s, lo, hi) => countTransitions(s, lo, hi, true) },
+  changes: { aggregates: ['first', 'last', 'changes'], combine: (s, lo, hi) => countTransitions(s, lo, hi, false) },
 };
 
 /** How the windows of one range-function call map onto buckets. */
@@ -159,4 +253,36 @@ export function planBuckets(endsMs: Float64Array, rangeMs: number): BucketPlan |
   const buckets = (n - 1) * stepBuckets + perWindow;
   if (perWindow > MAX_PER_WINDOW || buckets > MAX_BUCKETS) return undefined;
   return { firstEndMs: e0 - rangeMs + bucketMs, bucketMs, buckets, perWindow, stepBuckets };
+}
+
+/**
+ * Buckets for instant vector selectors evaluated at `timesMs` (ascending, an arithmetic
+ * progression of integers, or all equal) with lookback `lookbackMs`: one bucket per step, ending
+ * at the step's time, plus the buckets before the first step that its lookback reaches into; with
+ * a single time (or all equal), one bucket of the lookback. The sample a step selects is the
+ * latest row of the latest non-empty bucket up to the step's own, if it lies within the lookback.
+ * Undefined when the times do not fit, or too many buckets would be needed.
+ */
+export interface LatestPlan {
+  firstEndMs: number;
+  bucketMs: number;
+  buckets: number;
+  /** The bucket that ends at step `i`'s time is `pre + i·stepBuckets` (`stepBuckets` 0 or 1). */
+  pre: number;
+  stepBuckets: number;
+}
+
+export function planLatest(timesMs: Float64Array, lookbackMs: number): LatestPlan | undefined {
+  const n = timesMs.length;
+  if (n === 0) return undefined;
+  const t0 = timesMs[0]!;
+  if (!Number.isSafeInteger(t0) || !Number.isSafeInteger(lookbackMs) || lookbackMs <= 0) return undefined;
+  const step = n > 1 ? timesMs[1]! - t0 : 0;
+  if (!Number.isSafeInteger(step) || step < 0) return undefined;
+  for (let i = 2; i < n; i++) if (timesMs[i] !== t0 + i * step) return undefined;
+  if (step === 0) return { firstEndMs: t0, bucketMs: lookbackMs, buckets: 1, pre: 0, stepBuckets: 0 };
+  const pre = Math.ceil(lookbackMs / step) - 1;
+  const buckets = pre + n;
+  if (pre + 1 > MAX_PER_WINDOW || buckets > MAX_BUCKETS) return undefined;
+  return { firstEndMs: t0 - pre * step, bucketMs: step, buckets, pre, stepBuckets: 1 };
 }

@@ -67,10 +67,28 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
       prev = v;
     }
   }
-  const firstT = ts[lo]!;
-  const lastT = ts[hi - 1]!;
-  let durationToStart = (firstT - w.startMs) / 1000;
-  let durationToEnd = (w.endMs - lastT) / 1000;
+  return extrapolate(n, ts[lo]!, ts[hi - 1]!, first, result, w.startMs, w.endMs, isCounter, isRate);
+}
+
+/**
+ * The extrapolation step of {@link extrapolatedRate}, shared with the pushdown (which gets `n`,
+ * the first and last sample and the reset-corrected change from per-bucket aggregates): `n ≥ 2`
+ * samples from `firstT` to `lastT` (ms) in the window `(startMs, endMs]`, the first value `first`,
+ * and `result` = last − first (+ the values before each counter reset, for counters).
+ */
+export function extrapolate(
+  n: number,
+  firstT: number,
+  lastT: number,
+  first: number,
+  result: number,
+  startMs: number,
+  endMs: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number {
+  let durationToStart = (firstT - startMs) / 1000;
+  let durationToEnd = (endMs - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
@@ -82,16 +100,19 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
   }
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
   let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= (w.endMs - w.startMs) / 1000;
+  if (isRate) factor /= (endMs - startMs) / 1000;
   return result * factor;
 }
 
 /** `irate` / `idelta`: from the last two samples. */
 function instantValue(w: Window, isRate: boolean): number | undefined {
   if (w.hi - w.lo < 2) return undefined;
-  const last = w.values[w.hi - 1]!;
-  const prev = w.values[w.hi - 2]!;
-  const dtMs = w.timestampsMs[w.hi - 1]! - w.timestampsMs[w.hi - 2]!;
+  return lastTwo(w.timestampsMs[w.hi - 2]!, w.values[w.hi - 2]!, w.timestampsMs[w.hi - 1]!, w.values[w.hi - 1]!, isRate);
+}
+
+/** `irate` / `idelta` from the last two samples (times in ms); shared with the pushdown. */
+export function lastTwo(prevT: number, prev: number, lastT: number, last: number, isRate: boolean): number | undefined {
+  const dtMs = lastT - prevT;
   let result = isRate && last < prev ? last : last - prev;
   if (isRate) {
     if (dtMs === 0) return undefined;

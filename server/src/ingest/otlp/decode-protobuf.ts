@@ -14,6 +14,7 @@ import {
   OtlpDecodeError,
   type Temporality,
 } from './model.js';
+import { hashBytes } from '../hash-bytes.js';
 
 // Hand-written decoder for the subset of opentelemetry-proto that Vigil reads (field numbers in
 // reference/protocols.md §1.3). Unknown fields are skipped, as protobuf requires; a known field
@@ -122,21 +123,6 @@ const INTERNED_MAX_BYTES = 4096;
 let internedBytes = 0;
 const INTERNED_MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 const interned = new Map<number, InternedAttributes>();
-
-/** FNV-1a over about 64 bytes of `buf[start, end)` (every n-th byte plus the last 16) and the length. */
-function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5 ^ (end - start);
-  const step = Math.max(1, Math.floor((end - start) / 48));
-  for (let i = start; i < end; i += step) {
-    h ^= buf[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  for (let i = Math.max(start, end - 16); i < end; i++) {
-    h ^= buf[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** End of the run of consecutive LEN fields with tag byte `tagByte` starting at `pos`, or -1 when malformed. */
 function runEnd(buf: Uint8Array, pos: number, end: number, tagByte: number): number {

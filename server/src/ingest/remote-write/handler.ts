@@ -10,31 +10,13 @@ import { decompressSnappyBlock } from '../snappy-block.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { METRIC_TYPE_NAMES, type RawSeries, decodeLabel, decodeWriteRequest } from './decode.js';
 import { formatTimestampMs } from '../format-time.js';
+import { hashBytes } from '../hash-bytes.js';
 
 /** Label sets remembered by their raw bytes; cleared when full. */
 const LABEL_CACHE_SIZE = 200_000;
 
 /** Longest collision chain kept per hash; past it new label sets are decoded but not cached. */
 const MAX_CHAIN = 8;
-
-/**
- * FNV-1a over about 64 bytes of `buf[start, end)` (every n-th byte plus the last 16) and the
- * length: a cheap, allocation-free key for the label cache. It need not be exact, since a hit is
- * confirmed byte for byte; chains are capped so crafted collisions cannot make lookups slow.
- */
-function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5 ^ (end - start);
-  const step = Math.max(1, Math.floor((end - start) / 48));
-  for (let i = start; i < end; i += step) {
-    h ^= buf[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  for (let i = Math.max(start, end - 16); i < end; i++) {
-    h ^= buf[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** A cached label set with the exact bytes it was decoded from. */
 interface CachedShape {
