@@ -4,17 +4,10 @@ import { type Context, Hono } from 'hono';
 import { type AppVariables, requireScope } from '../auth/middleware.js';
 import { HttpError, badData } from '../errors.js';
 import { parseTimeParam } from '../util/time-param.js';
+import { jsonBody } from '../json-body.js';
 import type { AlertingService } from './service.js';
 
 type Ctx = Context<{ Variables: AppVariables }>;
-
-async function jsonBody(c: Ctx): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw badData('request body must be JSON');
-  }
-}
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined || ms <= 0 ? null : new Date(ms).toISOString());
 

@@ -21,6 +21,7 @@ import { type Context, Hono } from 'hono';
 import { type AppVariables, requireScope } from '../auth/middleware.js';
 import type { AlertingConfig } from '../config/config.js';
 import { HttpError, badData } from '../errors.js';
+import { jsonBody } from '../json-body.js';
 import type { Logger } from '../log.js';
 import type { AlertingService } from './service.js';
 
@@ -188,14 +189,6 @@ function isLoopbackHost(host: string): boolean {
 
 type Ctx = Context<{ Variables: AppVariables }>;
 
-const readJson = async (c: Ctx): Promise<unknown> => {
-  try {
-    return await c.req.json();
-  } catch {
-    throw badData('the request body must be JSON');
-  }
-};
-
 const channelView = (ch: ChannelConfig) => redactChannel(ch);
 
 /**
@@ -210,7 +203,7 @@ export function channelsApi(service: () => NotificationService) {
   const write = requireScope('admin');
   app.get('/', read, (c: Ctx) => c.json({ status: 'success', data: service().channels(c.get('auth').tenant).map(channelView) }));
   app.post('/', write, async (c: Ctx) => {
-    const ch = await service().saveChannel(c.get('auth').tenant, await readJson(c), undefined, true);
+    const ch = await service().saveChannel(c.get('auth').tenant, await jsonBody(c), undefined, true);
     return c.json({ status: 'success', data: channelView(ch) }, 201);
   });
   app.get('/:name', read, (c: Ctx) => {
@@ -220,7 +213,7 @@ export function channelsApi(service: () => NotificationService) {
     return c.json({ status: 'success', data: channelView(ch) });
   });
   app.put('/:name', write, async (c: Ctx) => {
-    const ch = await service().saveChannel(c.get('auth').tenant, await readJson(c), c.req.param('name'), false);
+    const ch = await service().saveChannel(c.get('auth').tenant, await jsonBody(c), c.req.param('name'), false);
     return c.json({ status: 'success', data: channelView(ch) });
   });
   app.delete('/:name', write, async (c: Ctx) => {
@@ -263,7 +256,7 @@ export function silencesApi(service: () => NotificationService, now: () => numbe
     return c.json({ status: 'success', data: state ? all.filter((s) => s.status.state === state) : all });
   });
   app.post('/', write, async (c: Ctx) => {
-    const s = await service().createSilence(c.get('auth').tenant, await readJson(c));
+    const s = await service().createSilence(c.get('auth').tenant, await jsonBody(c));
     return c.json({ status: 'success', data: silenceView(s, now()) }, 201);
   });
   app.get('/:id', read, (c: Ctx) => {

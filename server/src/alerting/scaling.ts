@@ -29,7 +29,9 @@ import { type AlertingStore, type DocumentStore, type MetricStore, objectToLabel
 import { type Context, Hono } from 'hono';
 import { type AppVariables, requireScope } from '../auth/middleware.js';
 import { HttpError, badData } from '../errors.js';
+import { jsonBody } from '../json-body.js';
 import type { Logger } from '../log.js';
+import { checkAlarmQuery } from './querier.js';
 import type { AlertingService } from './service.js';
 
 /** Document kinds of scaling groups and policies. */
@@ -212,7 +214,6 @@ export class ScalingService {
       else if (p.type === 'step' && alarm.levels.length === 0) problems.push(`alarm: step policies need an alarm with a threshold; ${JSON.stringify(p.alarm)} has none`);
     }
     if (p.type === 'targetTracking') {
-      const { checkAlarmQuery } = await import('./querier.js');
       for (const q of checkAlarmQuery(p.query, 'promql')) problems.push(`query: ${q}`);
     }
     if (problems.length > 0) throw badData(`invalid scaling policy: ${problems.join('; ')}`);
@@ -482,14 +483,6 @@ function alarmPoints(bt: Awaited<ReturnType<AlertingService['backtest']>>, thres
 
 type Ctx = Context<{ Variables: AppVariables }>;
 
-const readJson = async (c: Ctx): Promise<unknown> => {
-  try {
-    return await c.req.json();
-  } catch {
-    throw badData('the request body must be JSON');
-  }
-};
-
 const timeParam = (c: Ctx, name: string, fallback: number): number => {
   const v = c.req.query(name);
   if (v === undefined || v === '') return fallback;
@@ -535,7 +528,7 @@ export function scalingApi(service: () => ScalingService, now: () => number) {
   };
   groups.get('/', read, (c: Ctx) => c.json({ status: 'success', data: service().groups(c.get('auth').tenant).map((g) => groupView(c.get('auth').tenant, g)) }));
   groups.post('/', write, async (c: Ctx) => {
-    const g = await service().saveGroup(c.get('auth').tenant, await readJson(c), undefined, true);
+    const g = await service().saveGroup(c.get('auth').tenant, await jsonBody(c), undefined, true);
     return c.json({ status: 'success', data: groupView(c.get('auth').tenant, g) }, 201);
   });
   const one = (c: Ctx) => {
@@ -546,7 +539,7 @@ export function scalingApi(service: () => ScalingService, now: () => number) {
   };
   groups.get('/:name', read, (c: Ctx) => c.json({ status: 'success', data: groupView(c.get('auth').tenant, one(c)) }));
   groups.put('/:name', write, async (c: Ctx) => {
-    const g = await service().saveGroup(c.get('auth').tenant, await readJson(c), c.req.param('name'), false);
+    const g = await service().saveGroup(c.get('auth').tenant, await jsonBody(c), c.req.param('name'), false);
     return c.json({ status: 'success', data: groupView(c.get('auth').tenant, g) });
   });
   groups.delete('/:name', write, async (c: Ctx) => {
@@ -554,7 +547,7 @@ export function scalingApi(service: () => ScalingService, now: () => number) {
     return c.body(null, 204);
   });
   groups.put('/:name/capacity', requireScope('ingest'), async (c: Ctx) => {
-    const body = (await readJson(c)) as { capacity?: unknown } | null;
+    const body = (await jsonBody(c)) as { capacity?: unknown } | null;
     const capacity = body?.capacity;
     if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 0 || capacity > 100_000) throw badData('capacity must be an integer from 0 to 100000');
     await service().reportCapacity(c.get('auth').tenant, c.req.param('name') ?? '', capacity);
@@ -583,14 +576,14 @@ export function scalingApi(service: () => ScalingService, now: () => number) {
     const group = c.req.query('group');
     return c.json({ status: 'success', data: service().policies(c.get('auth').tenant, group) });
   });
-  policies.post('/', write, async (c: Ctx) => c.json({ status: 'success', data: await service().savePolicy(c.get('auth').tenant, await readJson(c), undefined, true) }, 201));
+  policies.post('/', write, async (c: Ctx) => c.json({ status: 'success', data: await service().savePolicy(c.get('auth').tenant, await jsonBody(c), undefined, true) }, 201));
   policies.get('/:name', read, (c: Ctx) => {
     const name = c.req.param('name') ?? '';
     const p = service().policy(c.get('auth').tenant, name);
     if (!p) throw new HttpError('not_found', `scaling policy ${JSON.stringify(name)} does not exist`);
     return c.json({ status: 'success', data: p });
   });
-  policies.put('/:name', write, async (c: Ctx) => c.json({ status: 'success', data: await service().savePolicy(c.get('auth').tenant, await readJson(c), c.req.param('name'), false) }));
+  policies.put('/:name', write, async (c: Ctx) => c.json({ status: 'success', data: await service().savePolicy(c.get('auth').tenant, await jsonBody(c), c.req.param('name'), false) }));
   policies.delete('/:name', write, async (c: Ctx) => {
     await service().deletePolicy(c.get('auth').tenant, c.req.param('name') ?? '');
     return c.body(null, 204);

@@ -2,19 +2,12 @@ import { type DocumentStore, isStorageError } from '@vigil/storage';
 import { type Context, Hono } from 'hono';
 import { type AppVariables, requireScope } from '../auth/middleware.js';
 import { HttpError, badData } from '../errors.js';
+import { jsonBody } from '../json-body.js';
 import { parseTimeParam } from '../util/time-param.js';
 import { type MetricFilterDefinition, parseMetricFilterDefinition } from './definition.js';
 import { METRIC_FILTER_KIND, type MetricFilterService, type PipelineCompiler } from './service.js';
 
 type Ctx = Context<{ Variables: AppVariables }>;
-
-async function body(c: Ctx): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw badData('request body must be JSON');
-  }
-}
 
 /**
  * `/api/v1/metric-filters`: list, create, read, replace, delete, and `POST /:name/backfill`
@@ -55,7 +48,7 @@ export function metricFiltersApi(deps: {
     c.json({ status: 'success', data: deps.docs().list<MetricFilterDefinition>(METRIC_FILTER_KIND, c.get('auth').tenant).map(show) }),
   );
   app.post('/', write, async (c: Ctx) => {
-    const def = validate(await body(c));
+    const def = validate(await jsonBody(c));
     if (deps.docs().get(c.get('auth').tenant, METRIC_FILTER_KIND, def.name)) {
       throw new HttpError('conflict', `metric filter ${JSON.stringify(def.name)} already exists; PUT /api/v1/metric-filters/${def.name} replaces it`);
     }
@@ -66,7 +59,7 @@ export function metricFiltersApi(deps: {
     if (!d) throw new HttpError('not_found', 'no such metric filter');
     return c.json({ status: 'success', data: show(d) });
   });
-  app.put('/:name', write, async (c: Ctx) => save(c, validate(await body(c), c.req.param('name')), 200));
+  app.put('/:name', write, async (c: Ctx) => save(c, validate(await jsonBody(c), c.req.param('name')), 200));
   app.delete('/:name', write, async (c: Ctx) => {
     const tenant = c.get('auth').tenant;
     const name = c.req.param('name') ?? '';
@@ -83,7 +76,7 @@ export function metricFiltersApi(deps: {
     const tenant = c.get('auth').tenant;
     const d = deps.docs().get<MetricFilterDefinition>(tenant, METRIC_FILTER_KIND, c.req.param('name') ?? '');
     if (!d) throw new HttpError('not_found', 'no such metric filter');
-    const b = (await body(c)) as { from?: unknown; to?: unknown } | null;
+    const b = (await jsonBody(c)) as { from?: unknown; to?: unknown } | null;
     const fromMs = parseTimeParam('from', b?.from === undefined ? undefined : String(b.from), Number.NaN);
     const toMs = parseTimeParam('to', b?.to === undefined ? undefined : String(b.to), deps.now());
     if (Number.isNaN(fromMs)) throw badData('backfill needs "from" (RFC 3339 or Unix seconds)');
