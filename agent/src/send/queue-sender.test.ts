@@ -81,7 +81,9 @@ describe('QueueSender', () => {
     const ac = new AbortController();
     const running = sender.run(ac.signal);
     for (let i = 0; i < 5; i++) queue.append(encodeQueuePayload({ body: Buffer.from(`b${i}`), cursors: [] }));
-    await waitFor(() => receiver.requests.length === 5);
+    // The receiver logs a request before the sender has read its answer and acknowledged the
+    // record: wait for the sender's count too (CI once aborted between the two).
+    await waitFor(() => receiver.requests.length === 5 && sender.stats.sentRequests === 5);
     ac.abort();
     await running;
     expect(receiver.requests.map((r) => r.body.toString())).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
