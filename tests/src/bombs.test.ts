@@ -17,9 +17,10 @@ const DECOMPRESSED_LIMIT = 128 * MIB;
 /** TL-6: "RSS grows ≤ limit + 16 MB". */
 const MAX_PEAK_GROWTH = DECOMPRESSED_LIMIT + 16 * MIB;
 /**
- * TL-6 asks for ≤100 ms, met by the snappy header check; a gzip bomb must inflate up to the limit
- * before it is known to be one (0.5–1 s for 128 MiB on 2 cores, plus the upload), so this bound
- * only catches a server that inflates past the limit. docs/reliability.md lists the gap as open.
+ * TL-6 asks for ≤100 ms: the snappy header check and gzip's ratio check (`maxDecompressionRatio`,
+ * past 8 MiB) answer in tens of ms plus the upload of the body; speed is reported (the figures
+ * below, docs/reliability.md), and this loose bound only catches a server that inflates far past
+ * the ratio or the limit (the whole 128 MiB took 0.5–1 s before the ratio check).
  */
 const MAX_ANSWER_MS = 5_000;
 

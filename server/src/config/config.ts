@@ -72,6 +72,11 @@ export interface VigilConfig {
   maxRequestBytes: number;
   /** Largest accepted request body after decompression, bytes. */
   maxDecompressedBytes: number;
+  /**
+   * Past 8 MiB of output, the most a gzip body may inflate per compressed byte read (0: no check);
+   * stops decompression bombs after a few MiB instead of at `maxDecompressedBytes`.
+   */
+  maxDecompressionRatio: number;
   /** Default limits for every tenant. */
   limits: TenantLimits;
   /** Query limits (Prometheus' defaults). */
@@ -168,6 +173,7 @@ function defaults(): VigilConfig {
     http: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, maxConnections: 10_000 },
     maxRequestBytes: 32 * 1024 * 1024,
     maxDecompressedBytes: 128 * 1024 * 1024,
+    maxDecompressionRatio: 200,
     limits: { ...DEFAULT_LIMITS },
     query: {
       timeoutMs: 120_000,
@@ -274,6 +280,7 @@ const ROOT_SCHEMA: Schema = {
   },
   maxRequestSize: { kind: 'size', target: 'maxRequestBytes', min: 1024 },
   maxDecompressedSize: { kind: 'size', target: 'maxDecompressedBytes', min: 1024 },
+  maxDecompressionRatio: { kind: 'int', target: 'maxDecompressionRatio', min: 0 },
   limits: { kind: { object: LIMITS_SCHEMA }, target: 'limits' },
   query: {
     kind: {

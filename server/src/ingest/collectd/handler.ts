@@ -29,7 +29,7 @@ export function createCollectdHandler(ctx: IngestContext) {
       throw new HttpError('unsupported_media_type', `unsupported Content-Type ${JSON.stringify(type)}; set Format "JSON" in collectd's write_http node`);
     }
     const body = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
-    const plain = decodeContentEncoding(body, c.req.header('content-encoding'), cfg.maxDecompressedBytes);
+    const plain = await decodeContentEncoding(body, c.req.header('content-encoding'), cfg.maxDecompressedBytes, cfg.maxDecompressionRatio);
     let decoded: ReturnType<typeof decodeCollectdJson>;
     try {
       decoded = decodeCollectdJson(plain.toString('utf8'));

@@ -42,7 +42,7 @@ async function writeLineProtocol(ctx: IngestContext, c: Context, precision: Infl
   if (encoding !== undefined && !['', 'gzip', 'x-gzip', 'identity'].includes(encoding.trim().toLowerCase())) {
     throw new HttpError('unsupported_media_type', `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);
   }
-  const text = decodeContentEncoding(body, encoding, cfg.maxDecompressedBytes).toString('utf8');
+  const text = (await decodeContentEncoding(body, encoding, cfg.maxDecompressedBytes, cfg.maxDecompressionRatio)).toString('utf8');
   const { points, errors } = parseLineProtocol(text);
   const now = ctx.now();
   const cache = cachesOf(ctx);

@@ -67,7 +67,7 @@ export function createLokiPushHandler(ctx: IngestContext) {
         throw err;
       }
     } else if (type.startsWith('application/json') || type === '') {
-      const plain = decodeContentEncoding(body, c.req.header('content-encoding'), cfg.maxDecompressedBytes);
+      const plain = await decodeContentEncoding(body, c.req.header('content-encoding'), cfg.maxDecompressedBytes, cfg.maxDecompressionRatio);
       try {
         raw = decodeLokiJson(plain.toString('utf8'));
       } catch (err) {
