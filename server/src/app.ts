@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { isQueryError } from '@vigil/query-language';
 import { isStorageError } from '@vigil/storage';
 import { Hono } from 'hono';
@@ -9,13 +10,14 @@ import { rulesImportApi } from './alerting/rules.js';
 import { scalingApi } from './alerting/scaling.js';
 import type { AlertingRuntime } from './alerting/runtime.js';
 import { keysApi, tenantsApi } from './api/admin-api.js';
+import { hashKey } from './auth/keys.js';
 import { agentsApi } from './api/agents-api.js';
 import { dashboardsApi } from './api/dashboards-api.js';
 import { lokiApi } from './api/loki-api.js';
 import { lokiQueryApi } from './api/loki-query-api.js';
 import { queryApi } from './api/query-api.js';
 import { seriesApi } from './api/series-api.js';
-import { type AppVariables, authenticate, requireRoot, requireScope } from './auth/middleware.js';
+import { type AppVariables, authenticate, extractKeySecret, requireRoot, requireScope } from './auth/middleware.js';
 import type { VigilConfig } from './config/config.js';
 import { HttpError, isHttpError } from './errors.js';
 import { IngestContext } from './ingest/ingest-context.js';
@@ -56,6 +58,12 @@ export interface AppDeps {
   webDir?: string;
   /** Clock, epoch ms. @default Date.now */
   now?: () => number;
+  /**
+   * Root key secrets that may read `/metrics` while storage is not open (during recovery, or when a
+   * damaged database was refused): API keys live in the database, so these come from outside it
+   * (`VIGIL_ROOT_KEY`, `<data>/root.key`). Empty or absent: `/metrics` waits for storage.
+   */
+  storagelessMetricsKeys?: () => readonly string[];
 }
 
 /** Paths answered without a key. */
@@ -114,6 +122,15 @@ export function createApp(deps: AppDeps) {
   app.use('*', webUiFiles({ dir: deps.webDir }));
   const sessionDeps = { storage, metrics, now };
   app.post('/api/v1/session', signInHandler(sessionDeps));
+
+  // While storage is not open no key can be checked, except root keys kept outside the database:
+  // they may read /metrics, so that a refused (corrupt) or recovering store still reports itself.
+  app.get('/metrics', async (c, next) => {
+    if (deps.storage() || !deps.storagelessMetricsKeys) return next();
+    const secret = extractKeySecret(c.req.header('authorization'));
+    if (secret === undefined || !deps.storagelessMetricsKeys().some((key) => sameSecret(key, secret))) return next();
+    return c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });
+  });
 
   app.use('*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
@@ -272,4 +289,9 @@ function errorResponse(err: unknown, c: Context, log: Logger): Response {
     status,
     headers: { ...headers, 'Content-Type': 'application/json' },
   });
+}
+
+/** Compares two secrets in constant time (by their hashes, which have equal lengths). */
+function sameSecret(expected: string, given: string): boolean {
+  return expected !== '' && timingSafeEqual(Buffer.from(hashKey(expected), 'hex'), Buffer.from(hashKey(given), 'hex'));
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server, ServerOptions } from 'node:http';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -70,7 +70,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // A request that meets a damaged block fails (500, logged as an unhandled error); the log
   // line is where the server sees it, so that is where it is counted.
   const appLog = countCorruption(log, () => metrics.corruptionDetected.set(1));
-  const app = createApp({ config, storage: () => handle, metrics, ingest, log: appLog, metricFilters: () => filters, alerting: () => alerting });
+  const app = createApp({
+    config,
+    storage: () => handle,
+    metrics,
+    ingest,
+    log: appLog,
+    metricFilters: () => filters,
+    alerting: () => alerting,
+    storagelessMetricsKeys: () => rootKeysOutsideStorage(opts.rootKey, config.dataDir),
+  });
   const { host, port } = parseListen(config.listen);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port, serverOptions: listenerOptions(config) }, () => resolve(s as Server)) as Server;
@@ -235,6 +244,23 @@ function refuseCorruptStorage(
       return stopping;
     },
   };
+}
+
+/**
+ * The root keys known without opening storage: `VIGIL_ROOT_KEY` and the generated `<data>/root.key`
+ * (read each time, so a key written at the first start counts at once). Only `/metrics` accepts them
+ * while storage is not open.
+ */
+function rootKeysOutsideStorage(envKey: string | undefined, dataDir: string): string[] {
+  const keys: string[] = [];
+  if (envKey) keys.push(envKey);
+  try {
+    const fromFile = readFileSync(join(dataDir, 'root.key'), 'utf8').trim();
+    if (fromFile) keys.push(fromFile);
+  } catch {
+    // No file (VIGIL_ROOT_KEY in use, or not written yet).
+  }
+  return keys;
 }
 
 /** A logger that calls `onCorruption` when an error it logs is DuckDB reporting a damaged block. */

@@ -177,7 +177,10 @@ describe('corrupt or torn state', () => {
       const r = await vigil.request('/-/ready');
       expect(r.status).toBe(503);
       expect(vigil.process.output()).toMatch(/storage is corrupt and was not opened.*Corrupt database file/s);
-      console.log(`corruption: flipped byte in ${where} (offset ${offset}/${size}): refused clearly, process up, /-/ready 503`);
+      // The damage is reported in /metrics, readable with the root key kept outside the database.
+      const refusedDetected = await metricValue(vigil, /^vigil_storage_corruption_detected (\d+)/m);
+      expect(refusedDetected, '/metrics reports the refused store').toBe(1);
+      console.log(`corruption: flipped byte in ${where} (offset ${offset}/${size}): refused clearly, process up, /-/ready 503, /metrics corruption_detected ${refusedDetected}`);
       return;
     }
     // Ready: what is readable is served; reading the damaged block fails and is counted.
