@@ -85,7 +85,12 @@ describe('startServer', () => {
       logs: await LogStore.open(db),
       resources: await ResourceStore.open(db),
     };
-    await runRetention(handle, config, now);
+    const silenceCutoffs: number[] = [];
+    await runRetention(handle, config, now, async (cutoffMs) => {
+      silenceCutoffs.push(cutoffMs);
+      return 0;
+    });
+    expect(silenceCutoffs).toEqual([now - config.alerting.notificationRetentionMs]);
     const count = async (tenant: string) =>
       (await handle.metrics.readSamples(handle.metrics.selectSeries(tenant, []), 0, now + 1))[0]?.values.length;
     expect(await count('short')).toBe(1);

@@ -139,7 +139,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       logs.compactIfDue();
     }, 10_000),
     setInterval(() => {
-      void runRetention(handle!, config).catch((err) => onStorageError(err));
+      void runRetention(handle!, config, Date.now(), (cutoffMs) => runtime.notifications.pruneSilences(cutoffMs)).catch((err) =>
+        onStorageError(err),
+      );
     }, config.retentionIntervalMs),
   ];
   for (const t of timers) t.unref();
@@ -326,6 +328,7 @@ export async function runRetention(
   handle: Pick<StorageHandle, 'metrics' | 'logs' | 'resources'> & Partial<Pick<StorageHandle, 'alerting'>>,
   config: VigilConfig,
   now = Date.now(),
+  pruneSilences?: (cutoffMs: number) => Promise<number>,
 ): Promise<void> {
   for (const tenant of handle.metrics.tenants()) {
     const retention = retentionFor(config, tenant, handle.resources.getTenant(tenant)?.retentionMs);
@@ -340,6 +343,8 @@ export async function runRetention(
     }
   }
   await handle.alerting?.pruneOutbox(now - config.alerting.notificationRetentionMs);
+  // Expired silences stay listed for audit as long as finished notifications (Alertmanager: 5 days).
+  await pruneSilences?.(now - config.alerting.notificationRetentionMs);
   for (const tenant of handle.logs.tenants()) {
     // Selector rules first (a stream may be kept shorter or longer), then the tenant default for
     // the rest. Applying a longer rule first is harmless: the default pass below only deletes

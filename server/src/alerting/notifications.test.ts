@@ -153,6 +153,24 @@ describe('channels, silences and notifications', () => {
     expect((await f.request('/api/v1/silences', json('POST', { matchers: [{ name: 'a', value: '(', isRegex: true }], endsAt: new Date(T0 + P).toISOString() }))).status).toBe(400);
   });
 
+  it('prunes silences that expired before the cutoff (retention), keeping later and live ones', async () => {
+    f.setNow(T0);
+    const make = async (endsAtMs: number) => {
+      const res = await f.request('/api/v1/silences', json('POST', { matchers: [{ name: 'instance', value: 'web-1', isRegex: false }], endsAt: new Date(endsAtMs).toISOString(), createdBy: 'ann', comment: 'retention' }));
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      return body.data.id as string;
+    };
+    const early = await make(T0 + P);
+    const later = await make(T0 + 10 * P);
+    const live = await make(T0 + 100 * P);
+    f.setNow(T0 + 20 * P);
+    expect(await f.alerting.notifications.pruneSilences(T0 + 5 * P)).toBe(1);
+    const left = (await (await f.request('/api/v1/silences')).json()).data.map((s: { id: string }) => s.id);
+    expect(left.sort()).toEqual([later, live].sort());
+    expect(left).not.toContain(early);
+  });
+
   it('blocks loopback destinations unless allow-listed', async () => {
     const g = await createAppFixture();
     try {
