@@ -30,6 +30,7 @@ import { type Context, Hono } from 'hono';
 import { type AppVariables, requireScope } from '../auth/middleware.js';
 import { HttpError, badData } from '../errors.js';
 import { jsonBody } from '../json-body.js';
+import { parseTimeParam } from '../util/time-param.js';
 import type { Logger } from '../log.js';
 import { checkAlarmQuery } from './querier.js';
 import type { AlertingService } from './service.js';
@@ -483,15 +484,8 @@ function alarmPoints(bt: Awaited<ReturnType<AlertingService['backtest']>>, thres
 
 type Ctx = Context<{ Variables: AppVariables }>;
 
-const timeParam = (c: Ctx, name: string, fallback: number): number => {
-  const v = c.req.query(name);
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (Number.isFinite(n)) return Math.round(n * 1000);
-  const d = Date.parse(v);
-  if (Number.isNaN(d)) throw badData(`invalid parameter ${JSON.stringify(name)}: expected unix seconds or RFC 3339`);
-  return d;
-};
+/** `from`/`to`: unix seconds or RFC 3339, as the Prometheus API reads them. */
+const timeParam = (c: Ctx, name: string, fallback: number): number => parseTimeParam(name, c.req.query(name), fallback);
 
 /**
  * `/api/v1/scaling-groups` (CRUD; `GET /:name` adds the live state; `PUT /:name/capacity`
