@@ -85,6 +85,23 @@ describe('Influx line protocol endpoints', () => {
     expect(body.results[0].series[0]).toEqual({ name: 'databases', columns: ['name'], values: [['telegraf']] });
     expect(body.results[1].error).toMatch(/PromQL/);
   });
+
+  it('keeps the databases of each tenant apart, bounded', async () => {
+    await f.request('/query', { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE a_only' }), tenant: 'tenant-a' });
+    const names = async (tenant: string) => {
+      const show = await (await f.request('/query?q=SHOW%20DATABASES', { tenant })).json();
+      return (show.results[0].series[0].values ?? []).map((v: string[]) => v[0]);
+    };
+    expect(await names('tenant-a')).toEqual(['a_only']);
+    expect(await names('tenant-b')).toEqual([]);
+    const many = Array.from({ length: 70 }, (_, i) => `CREATE DATABASE db${i}`).join(';');
+    await f.request('/query', { method: 'POST', body: new URLSearchParams({ q: many }), tenant: 'tenant-b' });
+    const b = await names('tenant-b');
+    expect(b).toHaveLength(64);
+    expect(b[63]).toBe('db69');
+    const long = await (await f.request('/query', { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${'x'.repeat(300)}` }), tenant: 'tenant-b' })).json();
+    expect(long.results[0].error).toMatch(/longer than 256/);
+  });
 });
 
 describe('real Influx clients', () => {

@@ -1,6 +1,7 @@
 import type { Label, SeriesSamples } from '@vigil/storage';
 import type { Context } from 'hono';
 import { limitsFor } from '../../config/config.js';
+import type { AppVariables } from '../../auth/middleware.js';
 import { HttpError, badData } from '../../errors.js';
 import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
@@ -142,18 +143,30 @@ export function createInfluxPingHandler() {
 const CREATE_DB_RE = /^\s*create\s+database\s+("(?:[^"\\]|\\.)*"|[^\s;]+)/i;
 const SHOW_DB_RE = /^\s*show\s+databases\s*$/i;
 
+/** Database names remembered per tenant for `SHOW DATABASES` (the oldest forgotten past it). */
+const MAX_DATABASES_PER_TENANT = 64;
+/** Longest database name remembered. */
+const MAX_DATABASE_NAME = 256;
+
 /**
  * Handles InfluxDB 1.x `GET|POST /query?q=…` only as far as write-only clients need:
- * `CREATE DATABASE x` succeeds (the name is remembered for `SHOW DATABASES`), `SHOW DATABASES`
- * lists the names created since start; any other statement gets a per-statement error saying
+ * `CREATE DATABASE x` succeeds (the name is remembered, per tenant and in memory, for
+ * `SHOW DATABASES`), `SHOW DATABASES` lists the tenant's names created since start (at most
+ * {@link MAX_DATABASES_PER_TENANT}); any other statement gets a per-statement error saying
  * Vigil is queried with PromQL. Answers InfluxDB's `{"results":[…]}` shape with 200.
  *
  * @example
  * app.on(['GET', 'POST'], '/query', requireScope('ingest'), createInfluxQueryHandler());
  */
 export function createInfluxQueryHandler() {
-  const databases = new Set<string>();
+  const byTenant = new Map<string, Set<string>>();
   return async (c: Context): Promise<Response> => {
+    const tenant = (c as Context<{ Variables: AppVariables }>).get('auth').tenant;
+    let databases = byTenant.get(tenant);
+    if (!databases) {
+      databases = new Set<string>();
+      byTenant.set(tenant, databases);
+    }
     let q = c.req.query('q');
     if (q === undefined && c.req.method === 'POST') {
       const type = c.req.header('content-type') ?? '';
@@ -175,7 +188,13 @@ export function createInfluxQueryHandler() {
       const create = CREATE_DB_RE.exec(stmt);
       if (create) {
         const raw = create[1]!;
-        databases.add(raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw);
+        const name = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+        if (name.length > MAX_DATABASE_NAME) {
+          return { statement_id: statementId, error: `database name longer than ${MAX_DATABASE_NAME} characters` };
+        }
+        databases.delete(name);
+        databases.add(name);
+        if (databases.size > MAX_DATABASES_PER_TENANT) databases.delete(databases.values().next().value!);
         return { statement_id: statementId };
       }
       if (SHOW_DB_RE.test(stmt)) {
