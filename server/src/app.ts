@@ -10,7 +10,9 @@ import { rulesImportApi } from './alerting/rules.js';
 import { scalingApi } from './alerting/scaling.js';
 import type { AlertingRuntime } from './alerting/runtime.js';
 import { keysApi, tenantsApi } from './api/admin-api.js';
+import { AuthFailureLimiter, clientAddress, limitAuthFailures } from './auth/failure-limiter.js';
 import { hashKey } from './auth/keys.js';
+import { SESSION_COOKIE } from './auth/session-cookie.js';
 import { agentsApi } from './api/agents-api.js';
 import { dashboardsApi } from './api/dashboards-api.js';
 import { lokiApi } from './api/loki-api.js';
@@ -121,7 +123,11 @@ export function createApp(deps: AppDeps) {
   // The web UI's files and its sign-in need no key (the browser has none yet).
   app.use('*', webUiFiles({ dir: deps.webDir }));
   const sessionDeps = { storage, metrics, now };
-  app.post('/api/v1/session', signInHandler(sessionDeps));
+  // Failed authentications are limited per client address (a key in a header, a cookie or the
+  // sign-in body); requests without credentials answer 401 as usual and are not counted.
+  const failures = new AuthFailureLimiter(deps.config.auth.failureBurst, deps.config.auth.failuresPerMinute);
+  const signIn = signInHandler(sessionDeps);
+  app.post('/api/v1/session', (c) => limitAuthFailures(failures, clientAddress(c), now(), () => signIn(c)));
 
   // While storage is not open no key can be checked, except root keys kept outside the database:
   // they may read /metrics, so that a refused (corrupt) or recovering store still reports itself.
@@ -132,9 +138,12 @@ export function createApp(deps: AppDeps) {
     return c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });
   });
 
+  const authenticateRequest = authenticate(deps.storage, metrics, now);
   app.use('*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    return authenticate(deps.storage, metrics, now)(c, next);
+    const presentsCredentials = c.req.header('authorization') !== undefined || (c.req.header('cookie') ?? '').includes(SESSION_COOKIE);
+    if (!presentsCredentials) return authenticateRequest(c, next);
+    return limitAuthFailures(failures, clientAddress(c), now(), () => authenticateRequest(c, next));
   });
 
   app.get('/metrics', requireScope('admin'), requireRoot(), async (c) => {

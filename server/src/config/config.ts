@@ -68,6 +68,13 @@ export interface VigilConfig {
     /** Connections open at once; past it new connections are closed at once (Node `server.maxConnections`). */
     maxConnections: number;
   };
+  /** Failed authentications per client address (reference TS-9); `failureBurst` 0 turns it off. */
+  auth: {
+    /** Failures an address may make at once before it must wait. */
+    failureBurst: number;
+    /** Failures per minute an address earns back. */
+    failuresPerMinute: number;
+  };
   /** Largest accepted request body as sent (compressed), bytes. */
   maxRequestBytes: number;
   /** Largest accepted request body after decompression, bytes. */
@@ -171,6 +178,7 @@ function defaults(): VigilConfig {
     // Header and body timeouts as reference/reliability.md TL-7 asks (≤ 10 s, ≤ 60 s); keep-alive
     // longer than the 60 s idle timeout of common load balancers, so that they close first.
     http: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, maxConnections: 10_000 },
+    auth: { failureBurst: 100, failuresPerMinute: 60 },
     maxRequestBytes: 32 * 1024 * 1024,
     maxDecompressedBytes: 128 * 1024 * 1024,
     maxDecompressionRatio: 200,
@@ -277,6 +285,15 @@ const ROOT_SCHEMA: Schema = {
       },
     },
     target: 'http',
+  },
+  auth: {
+    kind: {
+      object: {
+        failureBurst: { kind: 'int', target: 'failureBurst', min: 0 },
+        failuresPerMinute: { kind: 'int', target: 'failuresPerMinute', min: 1 },
+      },
+    },
+    target: 'auth',
   },
   maxRequestSize: { kind: 'size', target: 'maxRequestBytes', min: 1024 },
   maxDecompressedSize: { kind: 'size', target: 'maxDecompressedBytes', min: 1024 },
