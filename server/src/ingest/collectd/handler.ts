@@ -5,7 +5,7 @@ import { HttpError, badData } from '../../errors.js';
 import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
 import { IngestProblems } from '../problems.js';
-import { readBodyLimited } from '../read-body.js';
+import { readRequestBody } from '../read-body.js';
 import { checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { CollectdDecodeError, decodeCollectdJson } from './decode.js';
 import { formatTimestampMs } from '../format-time.js';
@@ -28,7 +28,7 @@ export function createCollectdHandler(ctx: IngestContext) {
     if (!type.startsWith('application/json')) {
       throw new HttpError('unsupported_media_type', `unsupported Content-Type ${JSON.stringify(type)}; set Format "JSON" in collectd's write_http node`);
     }
-    const body = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
+    const body = await readRequestBody(c, cfg.maxRequestBytes);
     const plain = await decodeContentEncoding(body, c.req.header('content-encoding'), cfg.maxDecompressedBytes, cfg.maxDecompressionRatio);
     let decoded: ReturnType<typeof decodeCollectdJson>;
     try {

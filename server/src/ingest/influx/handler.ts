@@ -6,7 +6,7 @@ import { HttpError, badData } from '../../errors.js';
 import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
 import { IngestProblems } from '../problems.js';
-import { readBodyLimited } from '../read-body.js';
+import { readRequestBody } from '../read-body.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { type InfluxPrecision, parseLineProtocol, parsePrecision } from './line-protocol.js';
 import { influxPointsToSeries } from './to-series.js';
@@ -38,7 +38,7 @@ function cachesOf(ctx: IngestContext): { labels: Map<string, Label[]>; shapes: W
 async function writeLineProtocol(ctx: IngestContext, c: Context, precision: InfluxPrecision): Promise<Response> {
   const { tenant } = ctx.begin(c);
   const cfg = ctx.config;
-  const body = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
+  const body = await readRequestBody(c, cfg.maxRequestBytes);
   const encoding = c.req.header('content-encoding');
   if (encoding !== undefined && !['', 'gzip', 'x-gzip', 'identity'].includes(encoding.trim().toLowerCase())) {
     throw new HttpError('unsupported_media_type', `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);

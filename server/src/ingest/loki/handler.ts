@@ -7,7 +7,7 @@ import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
 import { IngestProblems } from '../problems.js';
 import { ProtobufError } from '../protobuf-reader.js';
-import { readBodyLimited } from '../read-body.js';
+import { readRequestBody } from '../read-body.js';
 import { decompressSnappyBlock } from '../snappy-block.js';
 import { formatLabels } from '../validate-labels.js';
 import { type RawStream, decodeLokiJson, decodeLokiProtobuf } from './decode.js';
@@ -55,7 +55,7 @@ export function createLokiPushHandler(ctx: IngestContext) {
   return async (c: Context): Promise<Response> => {
     const { tenant } = ctx.begin(c);
     const cfg = ctx.config;
-    const body = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
+    const body = await readRequestBody(c, cfg.maxRequestBytes);
     const type = (c.req.header('content-type') ?? 'application/json').toLowerCase();
     let raw: RawStream[];
     if (type.startsWith('application/x-protobuf')) {

@@ -14,6 +14,7 @@ import {
   OtlpDecodeError,
   type Temporality,
 } from './model.js';
+import { scanMetricsJson } from './scan-metrics-json.js';
 
 // OTLP/JSON as the OTLP spec defines it (protocols.md §1.3): lowerCamelCase keys, 64-bit integers
 // as decimal strings (numbers accepted too), enums only as integers, trace and span ids as hex,
@@ -106,7 +107,8 @@ function anyValue(v: unknown, path: string, depth: number): AnyJs {
   }
   if ('kvlistValue' in o) {
     const k = obj(o.kvlistValue, `${path}.kvlistValue`);
-    const out: Record<string, AnyJs> = {};
+    // No prototype: a key "__proto__" is then an ordinary key, not a prototype to set.
+    const out: Record<string, AnyJs> = Object.create(null);
     arr(k?.values, `${path}.kvlistValue.values`).forEach((x, i) => {
       const p = `${path}.kvlistValue.values[${i}]`;
       const kv = obj(x, p);
@@ -327,11 +329,30 @@ function parse(text: string): Obj {
 }
 
 /**
- * Decodes an OTLP/JSON `ExportMetricsServiceRequest`.
+ * Decodes an OTLP/JSON `ExportMetricsServiceRequest` (the body as UTF-8 bytes, or as text).
+ *
+ * Bodies are first read by the scanner of scan-metrics-json.ts, which builds the same model
+ * straight from the bytes; whatever it does not handle (including every invalid body) goes to
+ * the general decoder ({@link decodeMetricsJsonGeneral}), which defines the result and the errors.
  *
  * @throws OtlpDecodeError naming the path of the first wrong value.
  */
-export function decodeMetricsJson(text: string): OtlpResourceMetrics[] {
+export function decodeMetricsJson(body: string | Uint8Array): OtlpResourceMetrics[] {
+  if (typeof body === 'string') {
+    // A string with lone surrogates has no UTF-8 form that decodes back to it.
+    if (!(body as { isWellFormed?: () => boolean }).isWellFormed?.()) return decodeMetricsJsonGeneral(body);
+    return scanMetricsJson(Buffer.from(body, 'utf8')) ?? decodeMetricsJsonGeneral(body);
+  }
+  return scanMetricsJson(body) ?? decodeMetricsJsonGeneral(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+}
+
+/**
+ * The general OTLP/JSON metrics decoder: `JSON.parse`, then every field checked with its path.
+ * Exported for the tests that hold the scanner to it.
+ *
+ * @throws OtlpDecodeError naming the path of the first wrong value.
+ */
+export function decodeMetricsJsonGeneral(text: string): OtlpResourceMetrics[] {
   const doc = parse(text);
   return arr(doc.resourceMetrics, 'resourceMetrics').map((x, i) => {
     const p = `resourceMetrics[${i}]`;

@@ -258,7 +258,8 @@ function anyValue(r: ProtobufReader, depth: number): AnyJs {
       }
       case 6: {
         const s = sub(r, w, 'AnyValue.kvlist_value');
-        const obj: Record<string, AnyJs> = {};
+        // No prototype: a key "__proto__" is then an ordinary key, not a prototype to set.
+        const obj: Record<string, AnyJs> = Object.create(null);
         while (s.more()) {
           const [kf, kw] = s.tag();
           if (kf === 1) {
@@ -309,7 +310,7 @@ function toJsonable(v: AnyJs): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map(toJsonable);
   if (typeof v === 'object') {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null);
     for (const [k, x] of Object.entries(v)) out[k] = toJsonable(x);
     return out;
   }

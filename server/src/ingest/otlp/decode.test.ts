@@ -42,6 +42,16 @@ describe('OTLP metrics decoders', () => {
     ]);
   });
 
+  it('keeps a kvlist key "__proto__" as an ordinary key in JSON and protobuf (it once set a prototype: 500)', () => {
+    const kvlist = { kvlistValue: { values: [{ key: '__proto__', value: { bytesValue: 'AA==' } }, { key: 'n', value: { arrayValue: { values: [] } } }] } };
+    const doc = { resourceMetrics: [{ resource: { attributes: [{ key: 'k', value: kvlist }] } }] };
+    const expected = [{ key: 'k', value: '{"__proto__":"AA==","n":[]}' }];
+    expect(decodeMetricsJson(JSON.stringify(doc))[0]!.resource).toEqual(expected);
+    const inner = msg([len(1, msg([str(1, '__proto__'), len(2, msg([len(7, [0])]))])), len(1, msg([str(1, 'n'), len(2, msg([len(5, [])]))]))]);
+    const request = msg([len(1, msg([len(1, msg([len(1, msg([str(1, 'k'), len(2, msg([len(6, inner)]))]))]))]))]);
+    expect(decodeMetricsProtobuf(Uint8Array.from(request))[0]!.resource).toEqual(expected);
+  });
+
   it.each([
     ['not JSON', '{"resourceMetrics":', /body is not valid JSON/],
     ['an array body', '[]', /body: must be an object/],

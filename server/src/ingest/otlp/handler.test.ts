@@ -76,6 +76,29 @@ describe('POST /v1/metrics', () => {
     expect(await value('{__name__="temp_celsius"}')).toEqual([[21.5]]);
   });
 
+  it('refuses samples too far in the future as partial success, storing the rest of their series and other series whole', async () => {
+    const ns = (ms: number) => `${ms}000000`;
+    const point = (ms: number, v: number, attrs: unknown[]) => ({ attributes: attrs, timeUnixNano: ns(ms), asDouble: v });
+    const a = [{ key: 'k', value: { stringValue: 'a' } }];
+    const b = [{ key: 'k', value: { stringValue: 'b' } }];
+    const doc = {
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            { metrics: [{ name: 'g', gauge: { dataPoints: [point(NOW - 2000, 1, a), point(NOW + 3_600_000, 2, a), point(NOW - 1000, 3, a), point(NOW - 2000, 4, b), point(NOW - 1000, 5, b)] } }] },
+          ],
+        },
+      ],
+    };
+    const res = await post(JSON.stringify(doc), JSON_TYPE);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.partialSuccess.rejectedDataPoints).toBe('1');
+    expect(body.partialSuccess.errorMessage).toMatch(/series \{__name__="g", k="a"\}: sample timestamp .* is too far in the future/);
+    expect(await value('{__name__="g", k="a"}')).toEqual([[1, 3]]);
+    expect(await value('{__name__="g", k="b"}')).toEqual([[4, 5]]);
+  });
+
   it.each([
     ['malformed JSON', '{"resourceMetrics": [', JSON_TYPE, /body is not valid JSON/],
     ['JSON with a wrong type', '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"asDouble":"x"}]}}]}]}]}', JSON_TYPE, /asDouble: must be a number/],

@@ -5,7 +5,6 @@ import { HttpError, badData, isHttpError } from '../../errors.js';
 import { decodeContentEncoding } from '../decompress.js';
 import type { IngestContext } from '../ingest-context.js';
 import { MAX_LISTED_PROBLEMS } from '../problems.js';
-import { readBodyLimited } from '../read-body.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { decodeLogsJson, decodeMetricsJson } from './decode-json.js';
 import { decodeLogsProtobuf, decodeMetricsProtobuf } from './decode-protobuf.js';
@@ -13,6 +12,7 @@ import { DeltaAccumulator } from './delta-accumulator.js';
 import { otlpLogsToStreams } from './logs-to-streams.js';
 import { SeriesLabelCache, otlpMetricsToSeries } from './metrics-to-series.js';
 import { type OtlpResourceMetrics, isOtlpDecodeError } from './model.js';
+import { readRequestBody } from '../read-body.js';
 import { type OtlpFormat, otlpError, otlpFormatOf, otlpSuccess } from './response.js';
 
 const NS_PER_MS = 1_000_000n;
@@ -66,12 +66,12 @@ async function answering(c: Context, work: (format: OtlpFormat) => Promise<Respo
 
 /** Reads and decompresses the body within the configured limits (413 past them, also for gzip bombs). */
 async function readOtlpBody(ctx: IngestContext, c: Context): Promise<Buffer> {
-  const body = await readBodyLimited(c.req.raw, ctx.config.maxRequestBytes);
+  const body = await readRequestBody(c, ctx.config.maxRequestBytes);
   const encoding = c.req.header('content-encoding');
   if (encoding !== undefined && !['', 'gzip', 'x-gzip', 'identity'].includes(encoding.trim().toLowerCase())) {
     throw new HttpError('unsupported_media_type', `unsupported Content-Encoding ${JSON.stringify(encoding)}; OTLP/HTTP uses gzip or none`);
   }
-  return decodeContentEncoding(body, encoding, ctx.config.maxDecompressedBytes);
+  return decodeContentEncoding(body, encoding, ctx.config.maxDecompressedBytes, ctx.config.maxDecompressionRatio);
 }
 
 /**
@@ -97,7 +97,7 @@ export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDelta
     answering(c, async (format) => {
       const { tenant } = ctx.begin(c);
       const plain = await readOtlpBody(ctx, c);
-      const resources = format === 'json' ? decodeMetricsJson(plain.toString('utf8')) : decodeMetricsProtobuf(plain);
+      const resources = format === 'json' ? decodeMetricsJson(plain) : decodeMetricsProtobuf(plain);
       const limits = limitsFor(ctx.config, tenant);
       const now = ctx.now();
       // Admission comes before conversion: conversion adds delta points to running totals, and a
@@ -119,6 +119,22 @@ export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDelta
         const invalid = shape.error ?? checkLabelLimits(shape, limits);
         if (invalid) {
           rejections.add('invalid_labels', s.values.length, `series ${formatLabels(s.labels)}: ${invalid}`);
+          continue;
+        }
+        const times = s.timestampsMs;
+        let inRange = true;
+        for (let i = 0; i < times.length; i++) {
+          const t = times[i]!;
+          if (t < minTs || t > maxTs) {
+            inRange = false;
+            break;
+          }
+        }
+        if (inRange) {
+          // The common case: every sample is kept, nothing to filter. (Written out: an object
+          // spread here was a tenth of the handler's own time.)
+          const { labels, timestampsMs, values, stale } = s;
+          batch.push(stale === undefined ? { labels, timestampsMs, values, ref: shape.ref } : { labels, timestampsMs, values, stale, ref: shape.ref });
           continue;
         }
         const keep: number[] = [];

@@ -172,6 +172,20 @@ describe('otlpMetricsToSeries', () => {
       'rpc_latency_milliseconds{job="svc",quantile="0.99"} 9',
     ]);
     expect(Array.from(out.series.find((s) => s.labels.some((l) => l.value === 'rpc_latency_milliseconds_sum'))!.stale!)).toEqual([0, 1]);
+    // Series without a staleness marker carry no flags at all.
+    expect(out.series.find((s) => s.labels.some((l) => l.value === '0.5'))!.stale).toBeUndefined();
+  });
+
+  it('converts the times of points that cycle through many timestamps', () => {
+    const times = Array.from({ length: 20 }, (_, i) => TNS + BigInt(i) * 10_000_000_000n + 999_999n);
+    const points = [...times, ...times].map((timeNs, i) => ({ attributes: [{ key: 'i', value: String(i % 2) }], startTimeNs: 0n, timeNs, flags: 0, value: i }));
+    const out = otlpMetricsToSeries(one({ name: 'g', description: '', unit: '', data: { type: 'gauge', points } }), { nowMs: NOW, deltas: new DeltaAccumulator(), tenant: 't' });
+    const expected = [...times, ...times].map((t) => Number(t / 1_000_000n));
+    for (const s of out.series) {
+      const parity = Number(s.labels.find((l) => l.name === 'i')!.value);
+      expect(Array.from(s.timestampsMs)).toEqual(expected.filter((_, i) => i % 2 === parity));
+    }
+    expect(out.series.length).toBe(2);
   });
 
   it('stamps points without a time with now', () => {

@@ -81,6 +81,8 @@ export class SeriesLabelCache {
 const RESOURCE_IDENTITY = new Set(['service.name', 'service.namespace', 'service.instance.id']);
 const NO_RECORDED_VALUE = 1;
 const NS_PER_MS = 1_000_000n;
+/** Distinct point times a conversion remembers. */
+const RECENT_TIMES = 16;
 
 /** Attributes → labels: names sanitised; keys that collide after that have their values joined with `;` in key order. */
 function attributeLabels(attrs: readonly OtlpAttribute[], into: Map<string, string>): void {
@@ -105,8 +107,8 @@ interface SeriesAccumulator {
   labels: Label[];
   ts: number[];
   vals: number[];
-  stale: number[];
-  anyStale: boolean;
+  /** Staleness flags, made at the first staleness marker (until then all 0). */
+  stale: number[] | undefined;
 }
 
 /** Collects samples per label set so a request with many points of one series appends once. */
@@ -122,22 +124,21 @@ class SeriesBuilder {
   push(canon: Label[], key: string, tsMs: number, value: number, stale: boolean): void {
     let s = this.bySeries.get(key);
     if (!s) {
-      s = { labels: canon, ts: [], vals: [], stale: [], anyStale: false };
+      s = { labels: canon, ts: [], vals: [], stale: undefined };
       this.bySeries.set(key, s);
     }
+    if (stale && s.stale === undefined) s.stale = new Array<number>(s.ts.length).fill(0);
     s.ts.push(tsMs);
     s.vals.push(stale ? Number.NaN : value);
-    s.stale.push(stale ? 1 : 0);
-    if (stale) s.anyStale = true;
+    if (s.stale !== undefined) s.stale.push(stale ? 1 : 0);
   }
 
   build(): SeriesSamples[] {
-    return [...this.bySeries.values()].map((s) => ({
-      labels: s.labels,
-      timestampsMs: s.ts,
-      values: s.vals,
-      ...(s.anyStale ? { stale: s.stale } : {}),
-    }));
+    const out: SeriesSamples[] = [];
+    for (const s of this.bySeries.values()) {
+      out.push(s.stale !== undefined ? { labels: s.labels, timestampsMs: s.ts, values: s.vals, stale: s.stale } : { labels: s.labels, timestampsMs: s.ts, values: s.vals });
+    }
+    return out;
   }
 }
 
@@ -163,15 +164,27 @@ export function otlpMetricsToSeries(resources: readonly OtlpResourceMetrics[], o
   const dropped: DroppedPoints[] = [];
   let points = 0;
   const cache = options.cache ?? new SeriesLabelCache();
-  // Points of a request share a few timestamps: convert each distinct one once.
+  // Points of a request share a few timestamps: convert each distinct one once (the last few
+  // kept, as points often cycle through the times of a request).
+  const recentNs: bigint[] = [];
+  const recentMs: number[] = [];
+  let next = 0;
   let lastNs: bigint | undefined;
   let lastMs = 0;
   const tsOf = (p: OtlpPointBase): number => {
     const ns = p.timeNs;
-    if (ns !== lastNs || lastNs === undefined) {
-      lastNs = ns;
-      lastMs = ns > 0n ? Number(ns / NS_PER_MS) : options.nowMs;
+    if (ns === lastNs) return lastMs;
+    lastNs = ns;
+    for (let i = 0; i < recentNs.length; i++) {
+      if (recentNs[i] === ns) {
+        lastMs = recentMs[i]!;
+        return lastMs;
+      }
     }
+    lastMs = ns > 0n ? Number(ns / NS_PER_MS) : options.nowMs;
+    recentNs[next] = ns;
+    recentMs[next] = lastMs;
+    next = (next + 1) % RECENT_TIMES;
     return lastMs;
   };
 

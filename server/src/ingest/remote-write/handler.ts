@@ -5,7 +5,7 @@ import { badData } from '../../errors.js';
 import type { IngestContext } from '../ingest-context.js';
 import { IngestProblems } from '../problems.js';
 import { ProtobufError } from '../protobuf-reader.js';
-import { readBodyLimited } from '../read-body.js';
+import { readRequestBody } from '../read-body.js';
 import { decompressSnappyBlock } from '../snappy-block.js';
 import { type LabelShape, checkLabelLimits, checkLabelShape, formatLabels } from '../validate-labels.js';
 import { METRIC_TYPE_NAMES, type RawSeries, decodeLabel, decodeWriteRequest } from './decode.js';
@@ -58,7 +58,7 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
   return async (c: Context): Promise<Response> => {
     const { tenant, storage } = ctx.begin(c);
     const cfg = ctx.config;
-    const compressed = await readBodyLimited(c.req.raw, cfg.maxRequestBytes);
+    const compressed = await readRequestBody(c, cfg.maxRequestBytes);
     const body = decompressSnappyBlock(compressed, cfg.maxDecompressedBytes);
     let decoded: ReturnType<typeof decodeWriteRequest>;
     try {
