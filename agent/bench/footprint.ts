@@ -7,6 +7,10 @@
  *
  *   node --import tsx bench/footprint.ts [seconds=60]
  *
+ * Environment: UNIT=1 runs the agent with the Node.js flags and the environment of
+ * packaging/vigil-agent.service (what production runs); AGENT_NODE_ARGS adds Node.js flags;
+ * AGENT_BIN runs another build of the bin.
+ *
  * Prints one JSON object. The machine is shared, so run it more than once and compare medians.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,12 +22,25 @@ import { fileURLToPath } from 'node:url';
 import { decodeLokiPush } from '../src/testing/decoders.js';
 import { TestReceiver } from '../src/testing/test-receiver.js';
 
-const AGENT = fileURLToPath(new URL('../dist/bin/vigil-agent.js', import.meta.url));
+const AGENT = process.env.AGENT_BIN ?? fileURLToPath(new URL('../dist/bin/vigil-agent.js', import.meta.url));
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const FILES = 10;
 const LINES_PER_SECOND = 1000;
 const TICK_MS = 100;
 const seconds = Number(process.argv[2] ?? 60);
+
+/** The node flags (ExecStart) and Environment= variables of the systemd unit. */
+function unitSettings(): { nodeArgs: string[]; env: Record<string, string> } {
+  const unit = readFileSync(new URL('../packaging/vigil-agent.service', import.meta.url), 'utf8');
+  const nodeArgs = (/^ExecStart=@NODE@ (.*?)@APP@/m.exec(unit)?.[1] ?? '').split(' ').filter(Boolean);
+  const env: Record<string, string> = {};
+  for (const [, line] of unit.matchAll(/^Environment=(.*)$/gm)) {
+    for (const [, k, v] of line!.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k!] = v!.replace(/^"|"$/g, '');
+  }
+  return { nodeArgs, env };
+}
+const unit = process.env.UNIT === '1' ? unitSettings() : { nodeArgs: [], env: {} };
+const nodeArgs = [...unit.nodeArgs, ...(process.env.AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -67,7 +84,10 @@ logs: { sources: [ { paths: ["${dir}/*.log"], startAt: beginning } ] }
 ${process.env.EXTRA ?? ""}
 `,
   );
-  const agent = spawn(process.execPath, [...(process.env.AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean), AGENT, '--config', join(dir, 'config.yml')], { stdio: 'ignore' });
+  const agent = spawn(process.execPath, [...nodeArgs, AGENT, '--config', join(dir, 'config.yml')], {
+    stdio: 'ignore',
+    env: { ...process.env, ...unit.env },
+  });
   children.push(agent);
   await new Promise((r) => setTimeout(r, 2000));
 
@@ -116,10 +136,11 @@ ${process.env.EXTRA ?? ""}
   console.log(
     JSON.stringify({
       seconds: Math.round(elapsedS),
+      agentSettings: { nodeArgs: nodeArgs.join(' '), env: unit.env },
       linesWritten: seq,
       linesReceived: received,
-      agent: { maxRssMiB: Math.round(agentRss), cpuPercentOfOneCore: +((100 * (a1.cpuS - a0.cpuS)) / elapsedS).toFixed(2) },
-      nodeExporter: e0 && e1 ? { maxRssMiB: Math.round(exporterRss), cpuPercentOfOneCore: +((100 * (e1.cpuS - e0.cpuS)) / elapsedS).toFixed(2) } : null,
+      agent: { maxRssMiB: +agentRss.toFixed(1), cpuPercentOfOneCore: +((100 * (a1.cpuS - a0.cpuS)) / elapsedS).toFixed(2) },
+      nodeExporter: e0 && e1 ? { maxRssMiB: +exporterRss.toFixed(1), cpuPercentOfOneCore: +((100 * (e1.cpuS - e0.cpuS)) / elapsedS).toFixed(2) } : null,
       lineDelayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) },
     }),
   );

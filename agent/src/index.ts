@@ -40,7 +40,7 @@ export { ExpositionParseError, type ExpositionFormat, parseExposition } from './
 export { SCRAPE_ACCEPT_HEADER, type ScrapeTarget, scrapeTarget } from './scrape/scraper.js';
 export { backoffDelayMs, parseRetryAfterMs } from './send/backoff.js';
 export { classifyStatus, type SendOutcome } from './send/classify-status.js';
-export { encodeLokiPush, formatLokiLabels } from './send/loki-push-encoder.js';
+export { encodeLokiPush, formatLokiLabels, LokiPushBuilder } from './send/loki-push-encoder.js';
 export { QueueSender, type QueueSenderOptions, type QueueSenderStats } from './send/queue-sender.js';
 export { decodeQueuePayload, encodeQueuePayload, type FileCursor, type QueuePayload } from './send/queue-record.js';
 export { encodeRemoteWrite } from './send/remote-write-encoder.js';

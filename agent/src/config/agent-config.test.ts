@@ -104,8 +104,24 @@ send: { minBackoff: 2s, maxBackoff: 1s }
     ['missing key file', 'server: { url: "http://h:1", apiKeyFile: /nonexistent/key }', /cannot read the key file: ENOENT/],
     ['YAML syntax', 'labels: {', /\(syntax\)/],
     ['duplicate key', 'host: a\nhost: b', /\(syntax\)/],
+    ['two YAML documents', 'host: a\n---\nhost: b', /\(syntax\): expected one YAML document, found 2/],
+    ['server without url', 'server:\n  url:\n  apiKey: k', /^2:server: missing field "url"/],
   ])('rejects %s', (_, yaml, message) => {
     expect(problems(yaml).join('\n')).toMatch(message);
+  });
+
+  it('follows YAML anchors and aliases', () => {
+    const c = parseConfig(`
+labels: &common { group: web }
+metrics: { scrape: [ { job: app, targets: ["h:1"], labels: *common } ] }
+`);
+    expect(c.metrics.scrape[0]!.labels).toEqual({ group: 'web' });
+  });
+
+  it('reports YAML syntax errors with their line and column', () => {
+    expect(() => parseConfig('server:\n  url: "http://h:1"\n\tapiKey: k\n', 'agent.yml')).toThrow(
+      /agent.yml:3:1: \(syntax\): tab characters must not be used in indentation/,
+    );
   });
 
   it('formats the error message as file:line:column: path: message', () => {

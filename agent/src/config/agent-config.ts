@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { DEFAULT_HOST_COLLECTOR_OPTIONS, HOST_COLLECTOR_NAMES, type HostCollectorName } from '../host/host-collector.js';
 import type { HostCollectorOptions } from '../host/host-context.js';
 import type { LogSource } from '../logs/log-collector.js';
 import type { Labels } from '../types.js';
 import { type ConfigProblem, ConfigReader } from './config-reader.js';
 import { Secret } from './secret.js';
+import { parseYamlTree, SourcePositions, type YamlNode, YamlSyntaxError } from './yaml-tree.js';
 
 /** Where the agent sends, and how. */
 export interface ServerConfig {
@@ -110,15 +110,18 @@ export function loadConfigFile(path: string): AgentConfig {
  * parseConfig('server: { url: "http://127.0.0.1:9400", apiKey: k }\nlabels: { group: web }');
  */
 export function parseConfig(text: string | undefined, file = 'config'): AgentConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text ?? '', { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const source = text ?? '';
+  const positions = new SourcePositions(source);
   const problems: ConfigProblem[] = [];
-  for (const e of doc.errors) {
-    const pos = lines.linePos(e.pos[0]);
-    problems.push({ path: '(syntax)', line: pos.line, column: pos.col, message: e.message.split('\n')[0]! });
+  let tree: YamlNode | undefined;
+  try {
+    tree = parseYamlTree(source);
+  } catch (err) {
+    if (!(err instanceof YamlSyntaxError)) throw err;
+    const pos = err.offset === undefined ? undefined : positions.at(err.offset);
+    throw new ConfigError([{ path: '(syntax)', line: pos?.line, column: pos?.column, message: err.message }], file);
   }
-  if (problems.length > 0) throw new ConfigError(problems, file);
-  const root = new ConfigReader(doc.contents as never, '', problems, lines);
+  const root = new ConfigReader(tree, '', problems, positions);
   const top = root.object(['server', 'host', 'labels', 'stateDir', 'metrics', 'logs', 'queue', 'send']) ?? new Map<string, ConfigReader>();
 
   const server = readServer(top.get('server'));
@@ -204,7 +207,7 @@ function readServer(r: ConfigReader | undefined): ServerConfig | undefined {
   const f = r.object(['url', 'apiKey', 'apiKeyFile', 'tenant', 'timeout']);
   if (!f) return undefined;
   const url = f.get('url')?.string();
-  if (url === undefined && !f.get('url')) r.report('missing field "url"');
+  if (url === undefined && (!f.get('url') || f.get('url')!.missing)) r.report('missing field "url"');
   if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) f.get('url')!.report(`must be an http(s) URL such as "http://127.0.0.1:9400", got "${url}"`);
   let apiKey: Secret | undefined;
   const inline = f.get('apiKey')?.string();

@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import { parseDurationMs, parseSizeBytes } from './units.js';
+import type { SourcePositions, YamlNode } from './yaml-tree.js';
 
 /** One problem found in a config file. */
 export interface ConfigProblem {
@@ -17,44 +17,43 @@ export interface ConfigProblem {
  * one pass reports every problem of a file.
  *
  * @example
- * const r = new ConfigReader(doc.contents, '', problems, lineCounter);
+ * const r = new ConfigReader(parseYamlTree(text), '', problems, new SourcePositions(text));
  * const fields = r.object(['server', 'labels']);
  */
 export class ConfigReader {
   constructor(
-    readonly node: Node | null | undefined,
+    readonly node: YamlNode | undefined,
     readonly path: string,
     private readonly problems: ConfigProblem[],
-    private readonly lines: LineCounter,
+    private readonly positions: SourcePositions,
   ) {}
 
   /** Records a problem at this node. */
-  report(message: string, node: Node | null | undefined = this.node): void {
-    const pos = node?.range ? this.lines.linePos(node.range[0]) : undefined;
-    this.problems.push({ path: this.path || '(top level)', line: pos?.line, column: pos?.col, message });
+  report(message: string, node: YamlNode | undefined = this.node): void {
+    const pos = node && node.start >= 0 ? this.positions.at(node.start) : undefined;
+    this.problems.push({ path: this.path || '(top level)', line: pos?.line, column: pos?.column, message });
   }
 
   /** True when the value is absent or null. */
   get missing(): boolean {
-    return this.node === undefined || this.node === null || (isScalar(this.node) && this.node.value === null);
+    return this.node === undefined || (this.node.kind === 'scalar' && this.node.value === null);
   }
 
   /** The fields of a mapping, reporting fields not in `known`; undefined if not a mapping. */
   object(known: readonly string[]): Map<string, ConfigReader> | undefined {
     if (this.missing) return new Map();
-    if (!isMap(this.node)) {
+    if (this.node?.kind !== 'map') {
       this.report('must be a mapping');
       return undefined;
     }
     const out = new Map<string, ConfigReader>();
-    for (const pair of this.node.items) {
-      const keyNode = pair.key as Node;
-      const key = isScalar(keyNode) ? String(keyNode.value) : '';
+    for (const pair of this.node.pairs) {
+      const key = keyText(pair.key);
       if (!known.includes(key)) {
-        this.report(`unknown field "${key}"; known fields: ${known.join(', ')}`, keyNode);
+        this.report(`unknown field "${key}"; known fields: ${known.join(', ')}`, pair.key);
         continue;
       }
-      out.set(key, new ConfigReader(pair.value as Node, this.path ? `${this.path}.${key}` : key, this.problems, this.lines));
+      out.set(key, new ConfigReader(pair.value, this.path ? `${this.path}.${key}` : key, this.problems, this.positions));
     }
     return out;
   }
@@ -62,16 +61,16 @@ export class ConfigReader {
   /** The entries of a mapping of string to string (label sets), checking names against `namePattern`. */
   stringMap(namePattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/): Record<string, string> | undefined {
     if (this.missing) return {};
-    if (!isMap(this.node)) {
+    if (this.node?.kind !== 'map') {
       this.report('must be a mapping of names to strings');
       return undefined;
     }
     const out: Record<string, string> = {};
-    for (const pair of this.node.items) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : '';
-      const child = this.child(k, pair.value as Node);
-      if (!namePattern.test(k)) child.report(`invalid label name "${k}"; must match ${namePattern.source}`, pair.key as Node);
-      else if (!isScalar(pair.value) || pair.value.value === null || typeof pair.value.value === 'object') {
+    for (const pair of this.node.pairs) {
+      const k = keyText(pair.key);
+      const child = this.child(k, pair.value);
+      if (!namePattern.test(k)) child.report(`invalid label name "${k}"; must match ${namePattern.source}`, pair.key);
+      else if (pair.value.kind !== 'scalar' || pair.value.value === null || typeof pair.value.value === 'object') {
         child.report('must be a string');
       } else out[k] = String(pair.value.value);
     }
@@ -81,11 +80,11 @@ export class ConfigReader {
   /** The items of a sequence. */
   list(): ConfigReader[] | undefined {
     if (this.missing) return [];
-    if (!isSeq(this.node)) {
+    if (this.node?.kind !== 'seq') {
       this.report('must be a list');
       return undefined;
     }
-    return this.node.items.map((n, i) => new ConfigReader(n as Node, `${this.path}[${i}]`, this.problems, this.lines));
+    return this.node.items.map((n, i) => new ConfigReader(n, `${this.path}[${i}]`, this.problems, this.positions));
   }
 
   /** A non-empty string. */
@@ -178,14 +177,19 @@ export class ConfigReader {
 
   private scalar(): unknown {
     if (this.missing) return undefined;
-    if (!isScalar(this.node)) {
+    if (this.node?.kind !== 'scalar') {
       this.report('must be a single value');
       return undefined;
     }
     return this.node.value;
   }
 
-  private child(key: string, node: Node): ConfigReader {
-    return new ConfigReader(node, `${this.path}.${key}`, this.problems, this.lines);
+  private child(key: string, node: YamlNode): ConfigReader {
+    return new ConfigReader(node, `${this.path}.${key}`, this.problems, this.positions);
   }
+}
+
+/** A mapping key as text ('' for a collection used as a key). */
+function keyText(key: YamlNode): string {
+  return key.kind === 'scalar' ? String(key.value) : '';
 }

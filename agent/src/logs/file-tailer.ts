@@ -24,6 +24,11 @@ export interface TailerOptions {
 export type TailSink = (line: string | undefined, labels: Labels, cursor: FileCursor) => void;
 
 const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * One read buffer for every tailer: reads are synchronous and the splitter copies what it keeps,
+ * so nothing refers to it between reads (a fresh buffer per read would churn the C heap).
+ */
+let readBuffer: Buffer | undefined;
 /** How many leading bytes identify a file's content for truncation detection. */
 const HEAD_BYTES = 64;
 
@@ -129,10 +134,11 @@ export class FileTailer {
     let total = 0;
     let available = st.size - this.offset;
     for (;;) {
-      // Size reads by what the file grew (at least a little, since it may grow while we read),
-      // so a quiet file costs no allocation and a busy one at most 64 KiB per read.
+      // Read what the file grew (at least a little, since it may grow while we read), at most
+      // 64 KiB at a time.
       const want = Math.min(READ_CHUNK_BYTES, Math.max(available, 4096));
-      const buf = Buffer.allocUnsafe(want);
+      readBuffer ??= Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const buf = readBuffer;
       const bytesRead = readSync(this.fd, buf, 0, want, this.offset);
       available -= bytesRead;
       if (bytesRead === 0) break;

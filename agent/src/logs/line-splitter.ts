@@ -29,7 +29,10 @@ export class LineSplitter {
     return this.partBytes > 0 || this.dropped > 0;
   }
 
-  /** Feeds `chunk`, which starts at file offset `chunkStart`; calls `onLine` for every completed line. */
+  /**
+   * Feeds `chunk`, which starts at file offset `chunkStart`; calls `onLine` for every completed
+   * line. The bytes of an unfinished last line are copied, so the caller may reuse `chunk`.
+   */
   push(chunk: Buffer, chunkStart: number, onLine: (line: SplitLine) => void): void {
     let pos = 0;
     while (pos < chunk.length) {
@@ -37,7 +40,8 @@ export class LineSplitter {
       const end = nl === -1 ? chunk.length : nl;
       const take = Math.min(this.maxLineBytes - this.partBytes, end - pos);
       if (take > 0) {
-        this.parts.push(chunk.subarray(pos, pos + take));
+        const part = chunk.subarray(pos, pos + take);
+        this.parts.push(nl === -1 ? Buffer.from(part) : part);
         this.partBytes += take;
       }
       this.dropped += end - pos - Math.max(take, 0);
@@ -60,7 +64,9 @@ export class LineSplitter {
   }
 
   private take(endOffset: number): SplitLine {
-    let text = Buffer.concat(this.parts, this.partBytes).toString('utf8');
+    // Most lines lie within one chunk: decode them in place.
+    let text =
+      this.parts.length === 1 ? this.parts[0]!.toString('utf8') : Buffer.concat(this.parts, this.partBytes).toString('utf8');
     if (text.endsWith('\r') && this.dropped === 0) text = text.slice(0, -1);
     const line = { text, endOffset, truncatedBytes: this.dropped };
     this.reset();

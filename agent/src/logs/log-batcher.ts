@@ -1,7 +1,7 @@
 import type { DiskQueue } from '../queue/disk-queue.js';
-import { encodeLokiPush } from '../send/loki-push-encoder.js';
+import { LokiPushBuilder } from '../send/loki-push-encoder.js';
 import { decodeQueuePayload, encodeQueuePayload, type FileCursor } from '../send/queue-record.js';
-import type { Labels, LogEntry } from '../types.js';
+import type { Labels } from '../types.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { NanoClock } from './nano-clock.js';
 
@@ -29,7 +29,8 @@ export interface LogBatcherOptions {
 export class LogBatcher {
   /** Lines queued since the process started. */
   linesQueued = 0;
-  private entries: LogEntry[] = [];
+  /** The current batch, already encoded line by line (see {@link LokiPushBuilder}). */
+  private readonly batch = new LokiPushBuilder();
   private bytes = 0;
   private cursors = new Map<string, FileCursor>();
   private firstMs = 0;
@@ -59,15 +60,15 @@ export class LogBatcher {
     this.cursors.delete(key);
     this.cursors.set(key, cursor);
     if (line === undefined) return;
-    if (this.entries.length === 0) this.firstMs = Date.now();
-    this.entries.push({ labels, timestampNs: this.clock.next(), line });
+    if (this.batch.entries === 0) this.firstMs = Date.now();
+    this.batch.add(labels, this.clock.next(), line);
     this.bytes += line.length + 32;
     if (this.bytes >= this.options.maxBatchBytes) this.flush();
   };
 
   /** Queues the batch if it is due (age or size); call periodically. */
   tick(nowMs = Date.now()): void {
-    if (this.entries.length === 0 ? this.cursors.size > 0 : nowMs - this.firstMs >= this.options.maxWaitMs) this.flush();
+    if (this.batch.entries === 0 ? this.cursors.size > 0 : nowMs - this.firstMs >= this.options.maxWaitMs) this.flush();
   }
 
   /** Queues the current batch now and commits positions. Never throws. */
@@ -76,11 +77,11 @@ export class LogBatcher {
       const cursors = [...this.cursors.values()];
       const { checkpoints, queue } = this.options;
       const seq = checkpoints.seq + 1;
-      if (this.entries.length > 0) {
-        queue.append(encodeQueuePayload({ body: encodeLokiPush(this.entries), cursors, seq }));
-        this.linesQueued += this.entries.length;
+      if (this.batch.entries > 0) {
+        queue.append(encodeQueuePayload({ body: this.batch.encode(), cursors, seq }));
+        this.linesQueued += this.batch.entries;
       }
-      this.entries = [];
+      this.batch.clear();
       this.bytes = 0;
       this.cursors.clear();
       if (cursors.length > 0) {

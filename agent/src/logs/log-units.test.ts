@@ -25,6 +25,17 @@ describe('LineSplitter', () => {
     expect(out[2]).toEqual({ text: 'last', endOffset: 13, truncatedBytes: 0 });
   });
 
+  it('lets the caller reuse its chunk buffer: an unfinished line is copied', () => {
+    const s = new LineSplitter(100);
+    const out: SplitLine[] = [];
+    const buf = Buffer.alloc(8);
+    buf.write('one\ntw');
+    s.push(buf.subarray(0, 6), 0, (l) => out.push(l));
+    buf.fill(0x78).write('o\nthree\n');
+    s.push(buf.subarray(0, 8), 6, (l) => out.push(l));
+    expect(out.map((l) => l.text)).toEqual(['one', 'two', 'three']);
+  });
+
   it('cuts a long line at the limit and counts the rest without buffering it', () => {
     const s = new LineSplitter(5);
     const out: SplitLine[] = [];

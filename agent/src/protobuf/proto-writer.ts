@@ -99,6 +99,18 @@ export class ProtoWriter {
     this.len += 8;
   }
 
+  /** Appends bytes that are already encoded fields (e.g. another writer's {@link view}). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  /** The bytes written so far, without copying; valid until the next write. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
   /** The encoded bytes (a copy; the writer may be discarded). */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.len));

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { httpGet } from './http-get.js';
 import { SCRAPE_ACCEPT_HEADER, scrapeTarget } from './scraper.js';
 
 let server: Server | undefined;
@@ -63,5 +64,14 @@ describe('scrapeTarget', () => {
     expect(String(errors[0])).toMatch(/HTTP status 500/);
     const down = await scrapeTarget({ job: 'x', url: 'http://127.0.0.1:1/metrics', timeoutMs: 1000, labels: {} }, 5, () => {});
     expect(down.samples.find((s) => s.name === 'up')!.value).toBe(0);
+  });
+
+  it('uses TLS for an https target (loading node:https only then)', async () => {
+    // Nothing listens on the port: the TLS client's connection is refused.
+    const closed = await serve(() => ({ type: 'text/plain', body: Buffer.alloc(0) }));
+    const port = new URL(closed.url).port;
+    await new Promise<void>((r) => server!.close(() => r()));
+    server = undefined;
+    await expect(httpGet(`https://127.0.0.1:${port}/metrics`, {}, 2000)).rejects.toThrow(/ECONNREFUSED/);
   });
 });

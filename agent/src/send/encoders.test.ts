@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLokiPush, decodeRemoteWrite } from '../testing/decoders.js';
-import { encodeLokiPush, formatLokiLabels } from './loki-push-encoder.js';
+import { encodeLokiPush, formatLokiLabels, LokiPushBuilder } from './loki-push-encoder.js';
 import { encodeRemoteWrite } from './remote-write-encoder.js';
 
 describe('encodeRemoteWrite', () => {
@@ -51,6 +51,28 @@ describe('encodeLokiPush', () => {
       },
       { labels: '{job="db"}', entries: [{ timestampNs: 5n, line: 'other "stream"' }] },
     ]);
+  });
+
+  it('builds the same request entry by entry (LokiPushBuilder), keeping entries until cleared', () => {
+    const app = { job: 'app' };
+    const b = new LokiPushBuilder();
+    b.add(app, 1n, 'a1');
+    b.add({ job: 'db' }, 2n, 'd1');
+    b.add({ job: 'app' }, 3n, 'a2'); // another object with the same labels: the same stream
+    b.add(app, 4n, 'x'.repeat(300));
+    expect(b.entries).toBe(4);
+    const expected = encodeLokiPush([
+      { labels: app, timestampNs: 1n, line: 'a1' },
+      { labels: { job: 'db' }, timestampNs: 2n, line: 'd1' },
+      { labels: app, timestampNs: 3n, line: 'a2' },
+      { labels: app, timestampNs: 4n, line: 'x'.repeat(300) },
+    ]);
+    expect(b.encode().equals(expected)).toBe(true);
+    expect(b.encode().equals(expected)).toBe(true);
+    b.clear();
+    expect(b.entries).toBe(0);
+    b.add(app, 5n, 'after');
+    expect(decodeLokiPush(b.encode())).toEqual([{ labels: '{job="app"}', entries: [{ timestampNs: 5n, line: 'after' }] }]);
   });
 
   it('escapes quotes and backslashes in label values', () => {

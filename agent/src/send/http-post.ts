@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 
 /** The answer of {@link httpPost}: status, `Retry-After` header (raw) and up to 1 KiB of body for messages. */
 export interface HttpPostResult {
@@ -9,21 +8,22 @@ export interface HttpPostResult {
 }
 
 /**
- * POSTs `body` with `headers`; rejects on network errors and after `timeoutMs`.
+ * POSTs `body` with `headers`; rejects on network errors and after `timeoutMs`. `node:https` (and
+ * with it TLS and crypto, ~1 MiB resident) is loaded only for an https URL.
  *
  * @example
  * const r = await httpPost('http://127.0.0.1:9400/api/v1/write', body, { 'Content-Encoding': 'snappy' }, 10_000);
  */
-export function httpPost(
+export async function httpPost(
   url: string,
   body: Buffer,
   headers: Record<string, string>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<HttpPostResult> {
+  const u = new URL(url);
+  const request = u.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = request(
       u,
       { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) }, timeout: timeoutMs, signal },
