@@ -111,7 +111,25 @@ export function parseLineProtocol(text: string): { points: InfluxPoint[]; errors
  * so the series key a client repeats on every line is parsed once. The tag lists are frozen and
  * shared between points and requests (never mutate a point's `tags`); bounded, cleared when full.
  */
-const seriesKeys = new Map<string, { measurement: string; tags: Array<[string, string]> }>();
+const seriesKeys = new Map<string, SeriesKeyEntry>();
+
+/** What a series key's text parses to, and the field keys its lines carried last (by position). */
+interface SeriesKeyEntry {
+  measurement: string;
+  tags: Array<[string, string]>;
+  /**
+   * Field keys seen at each position on this series' lines, kept only when they need no escaping
+   * (no space, comma, equals sign or backslash): the same text followed by `=` then parses to the
+   * same key, so the string is reused instead of sliced (the converter's lookups by key find its
+   * hash already computed).
+   */
+  fieldKeys: string[];
+}
+
+/** A field key {@link SeriesKeyEntry.fieldKeys} may hold. */
+const PLAIN_FIELD_KEY = /^[^ ,=\\\r\n]+$/;
+/** Field positions remembered per series key. */
+const MAX_REMEMBERED_FIELDS = 64;
 const MAX_SERIES_KEYS = 100_000;
 /** Characters of the keys held; past {@link MAX_SERIES_KEY_TOTAL_CHARS} the cache starts over. */
 let seriesKeyChars = 0;
@@ -219,7 +237,7 @@ class Parser {
     const keyStart = this.pos;
     const keyEnd = seriesKeyEnd(this.s, keyStart);
     const rawKey = keyEnd - keyStart <= MAX_SERIES_KEY_CHARS ? this.s.slice(keyStart, keyEnd) : undefined;
-    const known = rawKey === undefined ? undefined : seriesKeys.get(rawKey);
+    let known = rawKey === undefined ? undefined : seriesKeys.get(rawKey);
     let measurement: string;
     let tags: Array<[string, string]>;
     if (known) {
@@ -246,15 +264,25 @@ class Parser {
           seriesKeyChars = 0;
         }
         seriesKeyChars += rawKey.length;
-        seriesKeys.set(rawKey, { measurement, tags });
+        known = { measurement, tags, fieldKeys: [] };
+        seriesKeys.set(rawKey, known);
       }
     }
     if (this.peek() !== 32) throw new LineError(this.atEol() ? 'missing fields' : `unexpected character ${JSON.stringify(this.s[this.pos])} after measurement and tags`);
     while (this.peek() === 32) this.pos++;
     if (this.atEol()) throw new LineError('missing fields');
     const fields: InfluxField[] = [];
+    const remembered = known?.fieldKeys;
     for (;;) {
-      const key = this.name(',= ', 'field key');
+      let key: string;
+      const expected = remembered?.[fields.length];
+      if (expected !== undefined && this.s.startsWith(expected, this.pos) && this.s.charCodeAt(this.pos + expected.length) === 61) {
+        key = expected;
+        this.pos += expected.length;
+      } else {
+        key = this.name(',= ', 'field key');
+        if (remembered && fields.length < MAX_REMEMBERED_FIELDS && PLAIN_FIELD_KEY.test(key)) remembered[fields.length] = key;
+      }
       if (this.peek() !== 61) throw new LineError(`missing "=" after field key ${JSON.stringify(key)}`);
       this.pos++;
       fields.push(this.fieldValue(key));
