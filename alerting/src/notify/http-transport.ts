@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { SECRET_PLACEHOLDER } from './channels.js';
 import type { SendResult } from './types.js';
 import { BlockedDestinationError, type SsrfGuard } from './ssrf.js';
 
@@ -146,7 +147,7 @@ export function classifyStatus(status: number, retryAfter: string | null | undef
 /** Removes every `secret` from `text`, and control characters, and caps its length. */
 export function scrub(text: string, secrets: readonly string[], max = 200): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('<secret>');
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join(SECRET_PLACEHOLDER);
   out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }

@@ -1,3 +1,5 @@
+import { SECRET_PLACEHOLDER } from '../notify/channels.js';
+
 /**
  * A webhook signing secret that prints as `<secret>` in logs, JSON and error messages. Read it with
  * {@link WebhookSecret.reveal} only where a request is signed or the group is stored.
@@ -21,10 +23,10 @@ export class WebhookSecret {
   }
 
   toString(): string {
-    return '<secret>';
+    return SECRET_PLACEHOLDER;
   }
 
   toJSON(): string {
-    return '<secret>';
+    return SECRET_PLACEHOLDER;
   }
 }

@@ -9,6 +9,7 @@ import {
   type ScalingDecision,
   type ScalingGroup,
   type ScalingPolicy,
+  SECRET_PLACEHOLDER,
   activityFromDecision,
   applyScheduled,
   backtestPolicies,
@@ -144,9 +145,9 @@ export class ScalingService {
     let g: ScalingGroup;
     const existing = name === undefined ? undefined : this.group(tenant, name);
     try {
-      // An update may send the secret back as "<secret>" to keep it.
+      // An update may send the secret back as the placeholder to keep it.
       const b = body as { webhook?: { secret?: unknown } } | null;
-      if (existing && b && typeof b === 'object' && b.webhook && b.webhook.secret === '<secret>') b.webhook.secret = existing.webhook.secret.reveal();
+      if (existing && b && typeof b === 'object' && b.webhook && b.webhook.secret === SECRET_PLACEHOLDER) b.webhook.secret = existing.webhook.secret.reveal();
       g = parseScalingGroup(body, name);
     } catch (err) {
       if (isAlertingError(err)) throw badData(err.message);
@@ -503,7 +504,7 @@ export function scalingApi(service: () => ScalingService, now: () => number) {
       min: g.min,
       max: g.max,
       desired: g.desired,
-      webhook: { url: '<secret>', secret: '<secret>' },
+      webhook: { url: SECRET_PLACEHOLDER, secret: SECRET_PLACEHOLDER },
       capacitySource: g.capacitySource,
       state: r
         ? {
