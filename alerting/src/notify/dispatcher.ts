@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ChannelConfig } from './channels.js';
 import { type Silence, isSilenced } from './silences.js';
-import type { AlertSnapshot, NotificationLogEntry, NotificationLogRow, NotificationStore, NotifiedAlert, OutboxMessage } from './types.js';
+import {
+  type AlertSnapshot,
+  type NotificationLogEntry,
+  type NotificationLogRow,
+  type NotificationStore,
+  type NotifiedAlert,
+  type OutboxMessage,
+  freshDelivery,
+} from './types.js';
 
 /** Options of {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -196,12 +204,7 @@ export class Dispatcher {
           id,
           tenant: g.tenant,
           channel: g.channel,
-          status: 'pending',
-          createdMs: nowMs,
-          nextAttemptMs: nowMs,
-          attempts: 0,
-          lastError: null,
-          deliveredMs: null,
+          ...freshDelivery(nowMs),
           groupKey: g.groupKey,
           groupLabels: { ...g.groupLabels },
           groupStatus: firing.length > 0 ? 'firing' : 'resolved',
@@ -315,12 +318,7 @@ export function createDirectMessage(input: DirectMessageInput): OutboxMessage {
     id: notificationId([input.tenant, input.channel, 'direct', input.idempotencyKey]),
     tenant: input.tenant,
     channel: input.channel,
-    status: 'pending',
-    createdMs: input.nowMs,
-    nextAttemptMs: input.nowMs,
-    attempts: 0,
-    lastError: null,
-    deliveredMs: null,
+    ...freshDelivery(input.nowMs),
     groupKey: `direct:${input.idempotencyKey}`,
     groupLabels: {},
     groupStatus: 'firing',

@@ -1,7 +1,7 @@
 import type { ChannelConfig, ChannelType } from './channels.js';
 import { notificationId } from './dispatcher.js';
 import type { Notifier } from './notifiers.js';
-import type { NotificationStore, OutboxMessage, SendResult } from './types.js';
+import { type NotificationStore, type OutboxMessage, type SendResult, freshDelivery } from './types.js';
 
 /** What happened to one delivery attempt, for metrics. */
 export type DeliveryOutcome = 'delivered' | 'retry' | 'dead';
@@ -201,12 +201,7 @@ export class Sender {
       id: notificationId(['test', tenant, channelName, nowMs]),
       tenant,
       channel: channelName,
-      status: 'pending',
-      createdMs: nowMs,
-      nextAttemptMs: nowMs,
-      attempts: 0,
-      lastError: null,
-      deliveredMs: null,
+      ...freshDelivery(nowMs),
       groupKey: '{}:{alertname="VigilTestNotification"}',
       groupLabels: { alertname: 'VigilTestNotification' },
       groupStatus: 'firing',

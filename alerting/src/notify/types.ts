@@ -48,6 +48,11 @@ export interface OutboxRow {
   deliveredMs: number | null;
 }
 
+/** The delivery columns of a row enqueued at `nowMs`: pending, due at once, never attempted. */
+export function freshDelivery(nowMs: number): Pick<OutboxRow, 'status' | 'createdMs' | 'nextAttemptMs' | 'attempts' | 'lastError' | 'deliveredMs'> {
+  return { status: 'pending', createdMs: nowMs, nextAttemptMs: nowMs, attempts: 0, lastError: null, deliveredMs: null };
+}
+
 /** One alert inside a notification: the snapshot's content, frozen at enqueue time. */
 export interface NotifiedAlert {
   alarm: string;
