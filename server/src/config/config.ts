@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
 import type { LabelMatcher } from '@vigil/storage';
 import { parseSeriesSelector } from '../api/selector.js';
+import { DEFAULT_MAX_DECOMPRESSION_RATIO } from '../ingest/decompress.js';
 import { parseBytes, parseDurationMs } from '../util/duration.js';
 
 /** Per-tenant limits. Every field has a default; a tenant's entry overrides some of them. */
@@ -181,7 +182,7 @@ function defaults(): VigilConfig {
     auth: { failureBurst: 100, failuresPerMinute: 60 },
     maxRequestBytes: 32 * 1024 * 1024,
     maxDecompressedBytes: 128 * 1024 * 1024,
-    maxDecompressionRatio: 200,
+    maxDecompressionRatio: DEFAULT_MAX_DECOMPRESSION_RATIO,
     limits: { ...DEFAULT_LIMITS },
     query: {
       timeoutMs: 120_000,
