@@ -53,7 +53,10 @@ describe('startServer', () => {
     const base = `http://127.0.0.1:${server.address.port}`;
     const res = await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer from-env-0123' } });
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain('vigil_storage_database_bytes');
+    const text = await res.text();
+    expect(text).toContain('vigil_storage_database_bytes');
+    // DuckDB's buffer manager always holds something once the schema is open (metadata blocks).
+    expect(text).toMatch(/^vigil_storage_duckdb_memory_bytes\{tag="[a-z_]+"\} [1-9]\d*$/m);
   });
 
   it('applies per-tenant retention from the config', async () => {

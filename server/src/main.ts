@@ -65,6 +65,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     dbPath: () => handle?.db.path,
     headRows: () => handle?.metrics.headRowCount,
     series: () => handle?.metrics.totalSeries,
+    duckdbMemory: () => (handle && !handle.db.isClosed ? handle.db.memoryUsage() : undefined),
   });
   const ingest = new IngestContext(config, metrics, () => handle);
   // A request that meets a damaged block fails (500, logged as an unhandled error); the log

@@ -132,7 +132,14 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  constructor(probe: { dbPath?: () => string | undefined; headRows?: () => number | undefined; series?: () => number | undefined } = {}) {
+  constructor(
+    probe: {
+      dbPath?: () => string | undefined;
+      headRows?: () => number | undefined;
+      series?: () => number | undefined;
+      duckdbMemory?: () => Promise<Array<{ tag: string; bytes: number }>> | undefined;
+    } = {},
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
     new Gauge({
       name: 'vigil_storage_database_bytes',
@@ -150,6 +157,18 @@ export class ServerMetrics {
           }
         }
         this.set(total);
+      },
+    });
+    new Gauge({
+      name: 'vigil_storage_duckdb_memory_bytes',
+      help: "Memory DuckDB's buffer manager accounts for, by component (duckdb_memory()); allocations outside it are not included.",
+      labelNames: ['tag'] as const,
+      registers: [this.registry],
+      async collect() {
+        const usage = await probe.duckdbMemory?.()?.catch(() => undefined);
+        if (!usage) return;
+        this.reset();
+        for (const u of usage) if (u.bytes > 0) this.set({ tag: u.tag.toLowerCase() }, u.bytes);
       },
     });
     new Gauge({

@@ -141,6 +141,16 @@ export class Database {
     return this.closed;
   }
 
+  /**
+   * DuckDB's own account of its memory (`duckdb_memory()`): bytes in use and spilled to temporary
+   * storage per component (buffer pool tags such as BASE_TABLE, HASH_TABLE, METADATA). Memory that
+   * DuckDB allocates outside its buffer manager is not in it.
+   */
+  async memoryUsage(): Promise<Array<{ tag: string; bytes: number; temporaryBytes: number }>> {
+    const r = await this.reader().runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()');
+    return r.getRows().map(([tag, bytes, tmp]) => ({ tag: String(tag), bytes: Number(bytes), temporaryBytes: Number(tmp) }));
+  }
+
   /** Checkpoints the WAL into the database file. */
   async checkpoint(): Promise<void> {
     await this.maintenanceQueue.run(async () => {

@@ -122,3 +122,57 @@ export function readCpuMs(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** Where a process's memory is, MiB, at one moment (minutes since the first sample). */
+export interface MemoryBreakdown {
+  atMin: number;
+  rssMiB: number;
+  anonMiB: number;
+  fileMiB: number;
+  /** DuckDB's buffer manager (`vigil_storage_duckdb_memory_bytes`, all tags). */
+  duckdbMiB?: number;
+  /** The V8 heap in use (`vigil_nodejs_heap_size_used_bytes`). */
+  jsHeapMiB?: number;
+}
+
+/** Sums every sample of `metric` in a Prometheus text exposition; undefined when there is none. */
+export function sumMetric(exposition: string, metric: string): number | undefined {
+  let sum: number | undefined;
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(metric) || (line[metric.length] !== ' ' && line[metric.length] !== '{')) continue;
+    const v = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(v)) sum = (sum ?? 0) + v;
+  }
+  return sum;
+}
+
+/**
+ * Where the RSS is: `RssAnon`/`RssFile` of `/proc/<pid>/status` beside what the server's `/metrics`
+ * says DuckDB and V8 hold (fetched with `readMetrics`). An RSS growth that DuckDB's and V8's own
+ * figures do not show is the C allocator's (fragmentation) or allocations DuckDB does not track.
+ */
+export async function memoryBreakdown(pid: number, startMs: number, readMetrics: () => Promise<string>): Promise<MemoryBreakdown | undefined> {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)\\s+kB$`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  const out: MemoryBreakdown = {
+    atMin: round((Date.now() - startMs) / 60_000, 1),
+    rssMiB: round(kib('VmRSS')),
+    anonMiB: round(kib('RssAnon')),
+    fileMiB: round(kib('RssFile')),
+  };
+  try {
+    const text = await readMetrics();
+    const duckdb = sumMetric(text, 'vigil_storage_duckdb_memory_bytes');
+    const heap = sumMetric(text, 'vigil_nodejs_heap_size_used_bytes');
+    if (duckdb !== undefined) out.duckdbMiB = round(duckdb / 1048576);
+    if (heap !== undefined) out.jsHeapMiB = round(heap / 1048576);
+  } catch {
+    // /metrics unavailable for a moment: the /proc figures still count.
+  }
+  return out;
+}
