@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { compressSync } from 'snappy';
@@ -89,6 +90,24 @@ describe('decodeContentEncoding, on generated input', () => {
     expect(small.length).toBeLessThan(16 * 1024);
     const smallOut = await outcome(decodeContentEncoding(small, 'gzip', 1024 * 1024 * 1024));
     expect(smallOut.ok ? '' : smallOut.error.message).toMatch(/maxDecompressionRatio/);
+  });
+
+  it('refuses a gzip bomb behind megabytes of incompressible bytes by the ratio of a stretch', async () => {
+    const noise = gzipSync(randomBytes(6 * 1024 * 1024), { level: 1 }); // ≈ 6 MiB in, 6 MiB out
+    const member = gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: constants.Z_BEST_COMPRESSION });
+    const body = Buffer.concat([noise, member, member]); // the prefix alone allows 200 × 6 MiB
+    const heapBefore = process.memoryUsage().arrayBuffers;
+    const out = await outcome(decodeContentEncoding(body, 'gzip', 1024 * 1024 * 1024));
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect((out.error as unknown as { status: number }).status).toBe(413);
+    expect(out.error.message).toMatch(/^16777216 bytes of the decompressed body came from \d+ compressed bytes, over 200× \(maxDecompressionRatio\)/);
+    // Stopped one stretch into the bomb: 6 MiB of noise and 16–24 MiB of zeros, not 512 MiB.
+    expect(process.memoryUsage().arrayBuffers - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    // The same prefix before real data (text at ≈ 10×) passes.
+    const text = Buffer.from(Array.from({ length: 400_000 }, (_, i) => `cpu_usage{host="h${i % 997}",core="${i % 13}"} ${(i * 7919) % 10007}\n`).join(''));
+    const good = Buffer.concat([noise, gzipSync(text)]);
+    expect((await decodeContentEncoding(good, 'gzip', 1024 * 1024 * 1024)).length).toBe(6 * 1024 * 1024 + text.length);
   });
 
   it('keeps highly compressible bodies under the floor, and any ratio when the check is off', async () => {

@@ -23,11 +23,21 @@ const SYNC_MAX_COMPRESSED = 16 * 1024;
 const FEED_STEP = 16 * 1024;
 
 /**
+ * The ratio is also checked over each stretch of this much output, against the compressed bytes
+ * read during it: a bomb behind megabytes of incompressible bytes (which earn the whole body a
+ * large allowance) is caught within one or two stretches. Twice the floor, so that the slack in
+ * `fed` (up to two feed steps ahead of what zlib has read) cannot hide a bomb: 16 MiB at gzip's
+ * ≈ 1,032× takes ≈ 16 KiB, and 200 × (16 + 32) KiB is under 10 MiB.
+ */
+const RATIO_WINDOW_BYTES = 2 * RATIO_FLOOR_BYTES;
+
+/**
  * Undoes the request's `Content-Encoding` (`gzip`, `snappy`, or none), never producing more than
  * `maxBytes`. Gzip is inflated off the event loop (zlib's thread pool) for all but small bodies and
  * stops as soon as the output passes `maxBytes`, or passes both {@link RATIO_FLOOR_BYTES} and
- * `maxRatio` × the compressed bytes read so far (0 turns the ratio check off): a bomb is refused
- * after a few MiB instead of costing the whole limit. Snappy is checked against its announced
+ * `maxRatio` × the compressed bytes read so far, or when any 16 MiB stretch of output came from
+ * fewer than 1/`maxRatio` as many compressed bytes (0 turns the ratio checks off): a bomb is refused
+ * after a few MiB instead of costing the whole limit, even behind incompressible bytes. Snappy is checked against its announced
  * length before allocating.
  *
  * @throws HttpError 413 over the limit or the ratio, 400 for corrupt data, 415 for another encoding.
@@ -59,6 +69,13 @@ function ratioExceeded(maxRatio: number, read: number): HttpError {
   );
 }
 
+function stretchRatioExceeded(maxRatio: number, stretch: number, read: number): HttpError {
+  return new HttpError(
+    'too_large',
+    `${stretch} bytes of the decompressed body came from ${read} compressed bytes, over ${maxRatio}× (maxDecompressionRatio); refused as a decompression bomb`,
+  );
+}
+
 /** Inflates gzip within `maxBytes` and `maxRatio` (see {@link decodeContentEncoding}). */
 export async function gunzipLimited(body: Buffer, maxBytes: number, maxRatio: number = DEFAULT_MAX_DECOMPRESSION_RATIO): Promise<Buffer> {
   if (body.length <= SYNC_MAX_COMPRESSED) return gunzipSmall(body, maxBytes, maxRatio);
@@ -70,6 +87,9 @@ export async function gunzipLimited(body: Buffer, maxBytes: number, maxRatio: nu
     const chunks: Buffer[] = [];
     let out = 0;
     let fed = 0;
+    // Start of the current stretch (output and compressed bytes fed), for the windowed ratio.
+    let markOut = 0;
+    let markFed = 0;
     let settled = false;
     const fail = (err: Error): void => {
       if (settled) return;
@@ -82,6 +102,12 @@ export async function gunzipLimited(body: Buffer, maxBytes: number, maxRatio: nu
       out += chunk.length;
       if (out > maxBytes) return fail(tooLarge(maxBytes));
       if (maxRatio > 0 && out > RATIO_FLOOR_BYTES && out > maxRatio * fed) return fail(ratioExceeded(maxRatio, fed));
+      if (maxRatio > 0 && out - markOut >= RATIO_WINDOW_BYTES) {
+        const read = fed - markFed;
+        if (out - markOut > maxRatio * read) return fail(stretchRatioExceeded(maxRatio, out - markOut, read));
+        markOut = out;
+        markFed = fed;
+      }
       chunks.push(chunk);
     });
     gunzip.on('error', (err: Error) => fail(badData(`gzip: ${err.message}`)));
