@@ -66,6 +66,11 @@ export interface AppDeps {
    * (`VIGIL_ROOT_KEY`, `<data>/root.key`). Empty or absent: `/metrics` waits for storage.
    */
   storagelessMetricsKeys?: () => readonly string[];
+  /**
+   * The per-address limiter of failed authentications, when something outside the app (the live
+   * tail's WebSocket upgrade) shares it; by default the app makes its own from `config.auth`.
+   */
+  authFailures?: AuthFailureLimiter;
 }
 
 /** Paths answered without a key. */
@@ -125,7 +130,7 @@ export function createApp(deps: AppDeps) {
   const sessionDeps = { storage, metrics, now };
   // Failed authentications are limited per client address (a key in a header, a cookie or the
   // sign-in body); requests without credentials answer 401 as usual and are not counted.
-  const failures = new AuthFailureLimiter(deps.config.auth.failureBurst, deps.config.auth.failuresPerMinute);
+  const failures = deps.authFailures ?? new AuthFailureLimiter(deps.config.auth.failureBurst, deps.config.auth.failuresPerMinute);
   const signIn = signInHandler(sessionDeps);
   app.post('/api/v1/session', (c) => limitAuthFailures(failures, clientAddress(c), now(), () => signIn(c)));
 

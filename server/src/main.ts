@@ -14,6 +14,7 @@ import {
 } from '@vigil/storage';
 import { type AlertingRuntime, createAlertingRuntime } from './alerting/runtime.js';
 import { attachLokiTail } from './api/loki-tail.js';
+import { AuthFailureLimiter } from './auth/failure-limiter.js';
 import { createApp } from './app.js';
 import { IngestContext } from './ingest/ingest-context.js';
 import { compileLogQueryPipeline } from './logql-pipeline.js';
@@ -71,8 +72,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // A request that meets a damaged block fails (500, logged as an unhandled error); the log
   // line is where the server sees it, so that is where it is counted.
   const appLog = countCorruption(log, () => metrics.corruptionDetected.set(1));
+  // One limiter of failed authentications for HTTP routes and the live tail's WebSocket upgrade.
+  const authFailures = new AuthFailureLimiter(config.auth.failureBurst, config.auth.failuresPerMinute);
   const app = createApp({
     config,
+    authFailures,
     storage: () => handle,
     metrics,
     ingest,
@@ -89,7 +93,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Past this many open connections Node closes new ones at once, before reading anything, so a
   // connection flood costs a file descriptor per connection up to here and nothing after.
   server.maxConnections = config.http.maxConnections;
-  attachLokiTail(server, { storage: () => handle, metrics, log });
+  attachLokiTail(server, { storage: () => handle, metrics, log, authFailures });
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? { host, port: bound.port } : { host, port };
   log.info('listening', { address: `${address.host}:${address.port}` });

@@ -118,3 +118,46 @@ describe('GET /loki/api/v1/tail (WebSocket)', () => {
     await expect(open('{app=', { authorization: `Bearer ${KEY}` })).rejects.toThrow('HTTP 400');
   });
 });
+
+describe('GET /loki/api/v1/tail: failed authentications', () => {
+  let dir: string;
+  let server: RunningServer;
+  let base: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-tail-auth-'));
+    const config = withOverrides(parseConfig('auth:\n  failureBurst: 3\n  failuresPerMinute: 1\n'), { dataDir: dir, listen: '127.0.0.1:0' });
+    server = await startServer({ config, log: silentLogger, out: new PassThrough(), rootKey: KEY });
+    base = `127.0.0.1:${server.address.port}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The status and Retry-After of a refused upgrade, or 101 when it opened. */
+  const upgrade = (authorization: string | undefined) =>
+    new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${base}/loki/api/v1/tail?query=${encodeURIComponent('{app="web"}')}`, {
+        headers: authorization ? { authorization } : {},
+      });
+      ws.once('open', () => {
+        ws.close();
+        resolve({ status: 101 });
+      });
+      ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
+      ws.once('error', reject);
+    });
+
+  it('counts bad keys on the upgrade with the HTTP routes, then refuses even a good key with 429 and Retry-After', async () => {
+    expect((await upgrade(undefined)).status).toBe(401); // no credentials: not counted
+    expect((await upgrade('Bearer guess-1')).status).toBe(401);
+    const http = await fetch(`http://${base}/api/v1/labels`, { headers: { authorization: 'Bearer guess-2' } });
+    expect(http.status).toBe(401); // the same address's bucket
+    expect((await upgrade(`Bearer ${KEY}`)).status).toBe(101);
+    expect((await upgrade('Bearer guess-3')).status).toBe(401);
+    const blocked = await upgrade(`Bearer ${KEY}`);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`http://${base}/api/v1/labels`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(429);
+  });
+});

@@ -2,7 +2,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { labelsToObject } from '@vigil/storage';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type AuthFailureLimiter, limitAuthFailuresSync } from '../auth/failure-limiter.js';
 import { resolveRequestAuth } from '../auth/middleware.js';
+import { SESSION_COOKIE } from '../auth/session-cookie.js';
 import { HttpError, isHttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -19,6 +21,8 @@ export interface TailOptions {
   /** How often pending entries are flushed to a subscriber, ms. */
   flushIntervalMs: number;
 }
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 const DEFAULT_TAIL_OPTIONS: TailOptions = { maxTailsPerTenant: 10, maxBufferedBytes: 4 * 1024 * 1024, flushIntervalMs: 100 };
 
@@ -42,7 +46,14 @@ function compileTailQuery(query: string): ReturnType<typeof compileLogQueryPipel
  */
 export function attachLokiTail(
   server: Server,
-  deps: { storage: () => StorageHandle | undefined; metrics: ServerMetrics; log: Logger; now?: () => number },
+  deps: {
+    storage: () => StorageHandle | undefined;
+    metrics: ServerMetrics;
+    log: Logger;
+    now?: () => number;
+    /** Failed authentications per client address, shared with the HTTP routes (429 while blocked). */
+    authFailures?: AuthFailureLimiter;
+  },
   options: Partial<TailOptions> = {},
 ): void {
   const opts = { ...DEFAULT_TAIL_OPTIONS, ...options };
@@ -53,9 +64,10 @@ export function attachLokiTail(
   const refuse = (socket: Duplex, err: unknown) => {
     const status = isHttpError(err) ? err.status : 500;
     const message = isHttpError(err) ? err.message : 'internal error';
+    const retryAfter = isHttpError(err) && err.retryAfterSeconds !== undefined ? `Retry-After: ${err.retryAfterSeconds}\r\n` : '';
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : 'Bad Request'}\r\n` +
-        `Content-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ status: 'error', errorType: isHttpError(err) ? err.code : 'internal', error: message })}`,
+      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n` +
+        `Content-Type: application/json\r\n${retryAfter}Connection: close\r\n\r\n${JSON.stringify({ status: 'error', errorType: isHttpError(err) ? err.code : 'internal', error: message })}`,
     );
   };
 
@@ -74,13 +86,18 @@ export function attachLokiTail(
       };
       // Browsers cannot set headers on a WebSocket: the web UI authenticates with its session
       // cookie (same-origin checked) and names the tenant in `orgId`, read like X-Scope-OrgID.
-      const auth = resolveRequestAuth(
-        storage,
-        deps.metrics,
-        { method: 'GET', header: (name) => (name === 'x-scope-orgid' ? (header(name) ?? url.searchParams.get('orgId') ?? undefined) : header(name)) },
-        now(),
-        { websocket: true },
-      );
+      const resolve = () =>
+        resolveRequestAuth(
+          storage,
+          deps.metrics,
+          { method: 'GET', header: (name) => (name === 'x-scope-orgid' ? (header(name) ?? url.searchParams.get('orgId') ?? undefined) : header(name)) },
+          now(),
+          { websocket: true },
+        );
+      // Counted and refused like the HTTP routes' failures (only requests that present credentials).
+      const presentsCredentials = header('authorization') !== undefined || (header('cookie') ?? '').includes(SESSION_COOKIE);
+      const auth =
+        deps.authFailures && presentsCredentials ? limitAuthFailuresSync(deps.authFailures, req.socket.remoteAddress, now(), resolve) : resolve();
       if (!auth.scopes.has('query')) throw new HttpError('forbidden', 'this API key lacks the "query" scope');
       const query = url.searchParams.get('query');
       if (!query) throw new HttpError('bad_data', 'invalid parameter "query": query must not be empty');

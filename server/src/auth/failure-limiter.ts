@@ -79,6 +79,20 @@ export function clientAddress(c: Context): string | undefined {
   return incoming?.socket?.remoteAddress;
 }
 
+/** Throws 429 with `Retry-After` while `address` is blocked. */
+function refuseWhileBlocked(limiter: AuthFailureLimiter, address: string, nowMs: number): void {
+  const wait = limiter.retryAfterSeconds(address, nowMs);
+  if (wait > 0) {
+    throw new HttpError('rate_limited', `too many failed authentications from this address; retry after ${wait}s`, {
+      retryAfterSeconds: wait,
+    });
+  }
+}
+
+function countIfUnauthorized(limiter: AuthFailureLimiter, address: string, nowMs: number, err: unknown): void {
+  if (err instanceof HttpError && err.status === 401) limiter.fail(address, nowMs);
+}
+
 /**
  * Runs `check` (an authentication step that throws 401 on bad credentials) under the limiter:
  * refuses at once with 429 while the address is blocked, and counts a 401 as a failure.
@@ -90,16 +104,23 @@ export async function limitAuthFailures<T>(
   check: () => Promise<T>,
 ): Promise<T> {
   if (address === undefined || !limiter.enabled) return check();
-  const wait = limiter.retryAfterSeconds(address, nowMs);
-  if (wait > 0) {
-    throw new HttpError('rate_limited', `too many failed authentications from this address; retry after ${wait}s`, {
-      retryAfterSeconds: wait,
-    });
-  }
+  refuseWhileBlocked(limiter, address, nowMs);
   try {
     return await check();
   } catch (err) {
-    if (err instanceof HttpError && err.status === 401) limiter.fail(address, nowMs);
+    countIfUnauthorized(limiter, address, nowMs, err);
+    throw err;
+  }
+}
+
+/** {@link limitAuthFailures} for a synchronous `check` (the live tail's WebSocket upgrade). */
+export function limitAuthFailuresSync<T>(limiter: AuthFailureLimiter, address: string | undefined, nowMs: number, check: () => T): T {
+  if (address === undefined || !limiter.enabled) return check();
+  refuseWhileBlocked(limiter, address, nowMs);
+  try {
+    return check();
+  } catch (err) {
+    countIfUnauthorized(limiter, address, nowMs, err);
     throw err;
   }
 }
