@@ -9,7 +9,7 @@
  *
  * Environment: UNIT=1 runs the agent with the Node.js flags and the environment of
  * packaging/vigil-agent.service (what production runs); AGENT_NODE_ARGS adds Node.js flags;
- * AGENT_BIN runs another build of the bin.
+ * AGENT_ENV="K=V ..." sets (or overrides) environment variables; AGENT_BIN runs another build of the bin.
  *
  * Prints one JSON object. The machine is shared, so run it more than once and compare medians.
  */
@@ -41,6 +41,10 @@ function unitSettings(): { nodeArgs: string[]; env: Record<string, string> } {
 }
 const unit = process.env.UNIT === '1' ? unitSettings() : { nodeArgs: [], env: {} };
 const nodeArgs = [...unit.nodeArgs, ...(process.env.AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+for (const kv of (process.env.AGENT_ENV ?? '').split(' ').filter(Boolean)) {
+  const eq = kv.indexOf('=');
+  unit.env[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -55,6 +59,24 @@ function usage(pid: number): { cpuS: number; rssMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
   return { cpuS: (Number(stat[11]) + Number(stat[12])) / 100, rssMiB: rssKiB / 1024 };
+}
+
+/** Resident MiB at the end by mapping: the node binary, the C heap, anonymous memory, the rest. */
+function residentBreakdown(pid: number): Record<string, number> {
+  const out: Record<string, number> = { nodeBinary: 0, cHeap: 0, anonymous: 0, other: 0 };
+  let key = 'other';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1]!;
+      key = name === '' ? 'anonymous' : name === '[heap]' ? 'cHeap' : name === process.execPath ? 'nodeBinary' : 'other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[key]! += Number(rss[1]) / 1024;
+  }
+  for (const k of Object.keys(out)) out[k] = +out[k]!.toFixed(1);
+  return out;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -117,6 +139,7 @@ ${process.env.EXTRA ?? ""}
   }
   const elapsedS = (Date.now() - t0) / 1000;
   const a1 = usage(agent.pid!);
+  const resident = residentBreakdown(agent.pid!);
   const e1 = exporter ? usage(exporter.pid!) : undefined;
   clearInterval(writer);
   await new Promise((r) => setTimeout(r, 3000));
@@ -139,7 +162,7 @@ ${process.env.EXTRA ?? ""}
       agentSettings: { nodeArgs: nodeArgs.join(' '), env: unit.env },
       linesWritten: seq,
       linesReceived: received,
-      agent: { maxRssMiB: +agentRss.toFixed(1), cpuPercentOfOneCore: +((100 * (a1.cpuS - a0.cpuS)) / elapsedS).toFixed(2) },
+      agent: { maxRssMiB: +agentRss.toFixed(1), endRssMiB: +a1.rssMiB.toFixed(1), residentMiB: resident, cpuPercentOfOneCore: +((100 * (a1.cpuS - a0.cpuS)) / elapsedS).toFixed(2) },
       nodeExporter: e0 && e1 ? { maxRssMiB: +exporterRss.toFixed(1), cpuPercentOfOneCore: +((100 * (e1.cpuS - e0.cpuS)) / elapsedS).toFixed(2) } : null,
       lineDelayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) },
     }),
