@@ -1,22 +1,13 @@
-const TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /**
- * CRC-32 (IEEE, as zlib and `zlib.crc32` of Node 22 compute it), used to detect torn or corrupt
- * queue records.
+ * CRC-32 (IEEE, as zlib computes it), used to detect torn or corrupt queue records. Native
+ * (`zlib.crc32`, Node ≥ 20.15): every queued byte passes through it twice (write and read back),
+ * where a JavaScript table loop cost the agent ≈ 5 % of its CPU.
  *
  * @example
  * crc32(Buffer.from('123456789')); // 0xcbf43926
  */
 export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(data) >>> 0;
 }
