@@ -26,6 +26,12 @@ export class ServerMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly refusedUnreadRequests = new Counter({
+    name: 'vigil_ingest_refused_unread_requests_total',
+    help: "Ingest requests answered 429 before their body was read, because the tenant's rate-limit bucket (samples or log bytes) was empty; their samples and lines are not in the discarded totals.",
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly ingestedLogLines = new Counter({
     name: 'vigil_ingest_log_lines_total',
     help: 'Log lines acknowledged (durably stored), by protocol.',

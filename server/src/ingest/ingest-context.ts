@@ -1,6 +1,6 @@
 import type { AppendResult, LogAppendResult, SeriesSamples, StreamEntries } from '@vigil/storage';
 import type { Context } from 'hono';
-import type { TenantLimits, VigilConfig } from '../config/config.js';
+import { type TenantLimits, type VigilConfig, limitsFor } from '../config/config.js';
 import type { AppVariables } from '../auth/middleware.js';
 import { HttpError } from '../errors.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -31,6 +31,27 @@ export class IngestContext {
     if (!storage) throw new HttpError('unavailable', 'storage is starting', { retryAfterSeconds: 5 });
     const auth = (c as Context<{ Variables: AppVariables }>).get('auth');
     return { tenant: auth.tenant, storage };
+  }
+
+  /**
+   * Refuses a request of `tenant` at once, before its body is read or decoded, while the tenant's
+   * bucket (`kind`: samples, or log bytes) cannot admit even one more: it would be refused after
+   * decoding anyway, and decoding is the only work a tenant over its limit can still cost the
+   * others. Its samples or lines are not counted in the discarded totals (they were never read);
+   * the request is, in `vigil_ingest_refused_unread_requests_total`.
+   */
+  refuseWhileExhausted(tenant: string, kind: 'samples' | 'logs'): void {
+    const b = (kind === 'samples' ? this.buckets : this.logBuckets).get(tenant);
+    if (!b) return;
+    const wait = b.waitFor(1, this.now());
+    if (wait === 0) return;
+    this.metrics.refusedUnreadRequests.inc({ kind });
+    const limits = limitsFor(this.config, tenant);
+    const what =
+      kind === 'samples'
+        ? `ingestion rate limit of ${limits.ingestionRate} samples/s (burst ${limits.ingestionBurst})`
+        : `log ingestion rate limit of ${limits.logIngestionRateBytes} bytes/s (burst ${limits.logIngestionBurstBytes})`;
+    throw new HttpError('rate_limited', `${what} exceeded for this tenant; retry after ${wait}s`, { retryAfterSeconds: wait });
   }
 
   /**

@@ -37,6 +37,13 @@ export class TokenBucket {
     return Math.max(1, Math.ceil((need - this.tokens) / this.ratePerSecond));
   }
 
+  /** Like {@link take} but takes nothing: 0 when `n` tokens would be admitted now, else seconds to wait. */
+  waitFor(n: number, nowMs: number): number {
+    this.refill(nowMs);
+    const need = Math.min(n, this.burst);
+    return this.tokens >= need ? 0 : Math.max(1, Math.ceil((need - this.tokens) / this.ratePerSecond));
+  }
+
   private refill(nowMs: number): void {
     const elapsed = (nowMs - this.lastMs) / 1000;
     if (elapsed > 0) {

@@ -23,6 +23,7 @@ import { formatTimestampMs } from '../format-time.js';
 export function createCollectdHandler(ctx: IngestContext) {
   return async (c: Context): Promise<Response> => {
     const { tenant } = ctx.begin(c);
+    ctx.refuseWhileExhausted(tenant, 'samples');
     const cfg = ctx.config;
     const type = (c.req.header('content-type') ?? 'application/json').toLowerCase();
     if (!type.startsWith('application/json')) {

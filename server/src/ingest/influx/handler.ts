@@ -37,6 +37,7 @@ function cachesOf(ctx: IngestContext): { labels: Map<string, Label[]>; shapes: W
 
 async function writeLineProtocol(ctx: IngestContext, c: Context, precision: InfluxPrecision): Promise<Response> {
   const { tenant } = ctx.begin(c);
+  ctx.refuseWhileExhausted(tenant, 'samples');
   const cfg = ctx.config;
   const body = await readRequestBody(c, cfg.maxRequestBytes);
   const encoding = c.req.header('content-encoding');

@@ -54,6 +54,7 @@ function streamLabels(raw: RawStream['labels'], maxLabels: number, maxName: numb
 export function createLokiPushHandler(ctx: IngestContext) {
   return async (c: Context): Promise<Response> => {
     const { tenant } = ctx.begin(c);
+    ctx.refuseWhileExhausted(tenant, 'logs');
     const cfg = ctx.config;
     const body = await readRequestBody(c, cfg.maxRequestBytes);
     const type = (c.req.header('content-type') ?? 'application/json').toLowerCase();

@@ -96,6 +96,7 @@ export function createOtlpMetricsHandler(ctx: IngestContext, options: { maxDelta
   return (c: Context): Promise<Response> =>
     answering(c, async (format) => {
       const { tenant } = ctx.begin(c);
+      ctx.refuseWhileExhausted(tenant, 'samples');
       const plain = await readOtlpBody(ctx, c);
       const resources = format === 'json' ? decodeMetricsJson(plain) : decodeMetricsProtobuf(plain);
       const limits = limitsFor(ctx.config, tenant);
@@ -177,6 +178,7 @@ export function createOtlpLogsHandler(ctx: IngestContext) {
   return (c: Context): Promise<Response> =>
     answering(c, async (format) => {
       const { tenant } = ctx.begin(c);
+      ctx.refuseWhileExhausted(tenant, 'logs');
       const plain = await readOtlpBody(ctx, c);
       const resources = format === 'json' ? decodeLogsJson(plain.toString('utf8')) : decodeLogsProtobuf(plain);
       const limits = limitsFor(ctx.config, tenant);

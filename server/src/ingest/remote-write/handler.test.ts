@@ -182,6 +182,29 @@ tenants:
     expect(metrics).toMatch(/vigil_ingest_discarded_samples_total\{reason="rate_limited"\} 8/);
   });
 
+  it('refuses at once, before reading the body, while the bucket is empty; counts the request, not samples', async () => {
+    f = await createAppFixture(`
+tenants:
+  slow:
+    limits: { ingestionRate: 10, ingestionBurst: 10 }
+`);
+    f.setNow(NOW);
+    const series = (n: number): TestSeries => ({ labels: [['__name__', 'r'], ['i', String(n)]], samples: [[NOW - 1, 1]] });
+    expect((await write(f, remoteWriteBody(Array.from({ length: 10 }, (_, i) => series(i))), { tenant: 'slow' })).status).toBe(204);
+    // The bucket is empty: a body that could not even be decompressed is refused with 429, not 400.
+    const refused = await write(f, Buffer.from('not snappy at all'), { tenant: 'slow' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.text()).toMatch(/ingestion rate limit of 10 samples\/s \(burst 10\) exceeded for this tenant; retry after 1s/);
+    // Another tenant is not affected, and one token later the tenant's requests are read again.
+    expect((await write(f, Buffer.from('not snappy at all'), { tenant: 'other' })).status).toBe(400);
+    f.setNow(NOW + 100);
+    expect((await write(f, Buffer.from('not snappy at all'), { tenant: 'slow' })).status).toBe(400);
+    const metrics = await (await f.request('/metrics')).text();
+    expect(metrics).toMatch(/vigil_ingest_refused_unread_requests_total\{kind="samples"\} 1/);
+    expect(metrics).not.toMatch(/vigil_ingest_discarded_samples_total\{reason="rate_limited"\}/);
+  });
+
   it('rejects new series past the active-series limit with 400 naming the limit, keeping existing series', async () => {
     f = await createAppFixture('limits: { maxActiveSeries: 2 }');
     f.setNow(NOW);

@@ -57,6 +57,7 @@ export function createRemoteWriteHandler(ctx: IngestContext) {
 
   return async (c: Context): Promise<Response> => {
     const { tenant, storage } = ctx.begin(c);
+    ctx.refuseWhileExhausted(tenant, 'samples');
     const cfg = ctx.config;
     const compressed = await readRequestBody(c, cfg.maxRequestBytes);
     const body = decompressSnappyBlock(compressed, cfg.maxDecompressedBytes);
