@@ -7,6 +7,9 @@ import type { ServerMetrics } from '../metrics.js';
 import type { StorageHandle } from '../storage-handle.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** How many recent request sizes per tenant {@link IngestContext.refuseWhileExhausted} looks at. */
+const RECENT_SIZES = 8;
+
 /**
  * What every ingest decoder shares: the tenant of the request, the rate limiter, the append into
  * storage (creating the tenant on its first write), and the self-metrics. Decoders only decode,
@@ -15,6 +18,9 @@ import { TokenBucket } from './token-bucket.js';
 export class IngestContext {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly logBuckets = new Map<string, TokenBucket>();
+  /** Sizes (samples, log bytes) of each tenant's last decoded requests, for {@link refuseWhileExhausted}. */
+  private readonly recentSamples = new Map<string, number[]>();
+  private readonly recentLogBytes = new Map<string, number[]>();
   private readonly knownTenants = new Set<string>();
   private readonly logObservers: Array<(tenant: string, batch: readonly StreamEntries[]) => void> = [];
 
@@ -35,15 +41,20 @@ export class IngestContext {
 
   /**
    * Refuses a request of `tenant` at once, before its body is read or decoded, while the tenant's
-   * bucket (`kind`: samples, or log bytes) cannot admit even one more: it would be refused after
-   * decoding anyway, and decoding is the only work a tenant over its limit can still cost the
-   * others. Its samples or lines are not counted in the discarded totals (they were never read);
-   * the request is, in `vigil_ingest_refused_unread_requests_total`.
+   * bucket (`kind`: samples, or log bytes) cannot admit a request as small as the smallest of the
+   * tenant's last {@link RECENT_SIZES} decoded requests (one sample or byte before any): a tenant
+   * sending at several times its rate keeps its bucket below one request's worth, so its requests
+   * would be refused after decoding anyway, and decoding is the only work it can still cost the
+   * others. A request smaller than all recent ones may be refused though it would have fit; only a
+   * tenant already at its limit sees that, with the same `Retry-After`. Its samples or lines are not
+   * counted in the discarded totals (they were never read); the request is, in
+   * `vigil_ingest_refused_unread_requests_total`.
    */
   refuseWhileExhausted(tenant: string, kind: 'samples' | 'logs'): void {
     const b = (kind === 'samples' ? this.buckets : this.logBuckets).get(tenant);
     if (!b) return;
-    const wait = b.waitFor(1, this.now());
+    const recent = (kind === 'samples' ? this.recentSamples : this.recentLogBytes).get(tenant);
+    const wait = b.waitFor(recent && recent.length > 0 ? Math.min(...recent) : 1, this.now());
     if (wait === 0) return;
     this.metrics.refusedUnreadRequests.inc({ kind });
     const limits = limitsFor(this.config, tenant);
@@ -52,6 +63,18 @@ export class IngestContext {
         ? `ingestion rate limit of ${limits.ingestionRate} samples/s (burst ${limits.ingestionBurst})`
         : `log ingestion rate limit of ${limits.logIngestionRateBytes} bytes/s (burst ${limits.logIngestionBurstBytes})`;
     throw new HttpError('rate_limited', `${what} exceeded for this tenant; retry after ${wait}s`, { retryAfterSeconds: wait });
+  }
+
+  /** Remembers the size of a decoded request of `tenant` (the last {@link RECENT_SIZES}). */
+  private remember(sizes: Map<string, number[]>, tenant: string, n: number): void {
+    if (n <= 0) return;
+    let ring = sizes.get(tenant);
+    if (!ring) {
+      ring = [];
+      sizes.set(tenant, ring);
+    }
+    ring.push(n);
+    if (ring.length > RECENT_SIZES) ring.shift();
   }
 
   /**
@@ -64,6 +87,7 @@ export class IngestContext {
       b = new TokenBucket(limits.ingestionRate, limits.ingestionBurst, this.now());
       this.buckets.set(tenant, b);
     }
+    this.remember(this.recentSamples, tenant, samples);
     const wait = b.take(samples, this.now());
     if (wait > 0) {
       this.metrics.discardedSamples.inc({ reason: 'rate_limited' }, samples);
@@ -84,6 +108,7 @@ export class IngestContext {
       b = new TokenBucket(limits.logIngestionRateBytes, limits.logIngestionBurstBytes, this.now());
       this.logBuckets.set(tenant, b);
     }
+    this.remember(this.recentLogBytes, tenant, bytes);
     const wait = b.take(bytes, this.now());
     if (wait > 0) {
       this.metrics.discardedLogLines.inc({ reason: 'rate_limited' }, lines);

@@ -169,20 +169,21 @@ tenants:
 `);
     f.setNow(NOW);
     const series = (n: number): TestSeries => ({ labels: [['__name__', 'r'], ['i', String(n)]], samples: [[NOW - 1, 1]] });
-    const body = remoteWriteBody(Array.from({ length: 8 }, (_, i) => series(i)));
-    expect((await write(f, body, { tenant: 'slow' })).status).toBe(204);
-    const limited = await write(f, body, { tenant: 'slow' });
+    const body = (n: number) => remoteWriteBody(Array.from({ length: n }, (_, i) => series(i)));
+    expect((await write(f, body(2), { tenant: 'slow' })).status).toBe(204);
+    // 8 tokens left: a request of 9 is decoded (recent requests were smaller) and refused.
+    const limited = await write(f, body(9), { tenant: 'slow' });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1');
     expect(await limited.text()).toMatch(/ingestion rate limit of 10 samples\/s/);
-    expect((await write(f, body, { tenant: 'other' })).status).toBe(204);
+    expect((await write(f, body(9), { tenant: 'other' })).status).toBe(204);
     f.setNow(NOW + 1000);
-    expect((await write(f, body, { tenant: 'slow' })).status).toBe(204);
+    expect((await write(f, body(8), { tenant: 'slow' })).status).toBe(204);
     const metrics = await (await f.request('/metrics')).text();
-    expect(metrics).toMatch(/vigil_ingest_discarded_samples_total\{reason="rate_limited"\} 8/);
+    expect(metrics).toMatch(/vigil_ingest_discarded_samples_total\{reason="rate_limited"\} 9/);
   });
 
-  it('refuses at once, before reading the body, while the bucket is empty; counts the request, not samples', async () => {
+  it('refuses at once, before reading the body, while the bucket holds less than a recent request; counts the request, not samples', async () => {
     f = await createAppFixture(`
 tenants:
   slow:
@@ -196,12 +197,15 @@ tenants:
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(await refused.text()).toMatch(/ingestion rate limit of 10 samples\/s \(burst 10\) exceeded for this tenant; retry after 1s/);
-    // Another tenant is not affected, and one token later the tenant's requests are read again.
+    // Another tenant is not affected. 0.5 s later 5 tokens are back, fewer than the tenant's recent
+    // requests (10 samples): still refused unread. Once 10 are back, requests are read again.
     expect((await write(f, Buffer.from('not snappy at all'), { tenant: 'other' })).status).toBe(400);
-    f.setNow(NOW + 100);
+    f.setNow(NOW + 500);
+    expect((await write(f, Buffer.from('not snappy at all'), { tenant: 'slow' })).status).toBe(429);
+    f.setNow(NOW + 1000);
     expect((await write(f, Buffer.from('not snappy at all'), { tenant: 'slow' })).status).toBe(400);
     const metrics = await (await f.request('/metrics')).text();
-    expect(metrics).toMatch(/vigil_ingest_refused_unread_requests_total\{kind="samples"\} 1/);
+    expect(metrics).toMatch(/vigil_ingest_refused_unread_requests_total\{kind="samples"\} 2/);
     expect(metrics).not.toMatch(/vigil_ingest_discarded_samples_total\{reason="rate_limited"\}/);
   });
 
