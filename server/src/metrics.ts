@@ -28,7 +28,7 @@ export class ServerMetrics {
   });
   readonly refusedUnreadRequests = new Counter({
     name: 'vigil_ingest_refused_unread_requests_total',
-    help: "Ingest requests answered 429 before their body was read, because the tenant's rate-limit bucket (samples or log bytes) was empty; their samples and lines are not in the discarded totals.",
+    help: "Ingest requests answered 429 before their body was read, because the tenant's rate-limit bucket (samples or log bytes) held less than its recent requests; their samples and lines are not in the discarded totals.",
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
