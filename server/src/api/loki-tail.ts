@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { labelsToObject } from '@vigil/storage';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -21,8 +21,6 @@ export interface TailOptions {
   /** How often pending entries are flushed to a subscriber, ms. */
   flushIntervalMs: number;
 }
-
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 const DEFAULT_TAIL_OPTIONS: TailOptions = { maxTailsPerTenant: 10, maxBufferedBytes: 4 * 1024 * 1024, flushIntervalMs: 100 };
 
@@ -66,7 +64,7 @@ export function attachLokiTail(
     const message = isHttpError(err) ? err.message : 'internal error';
     const retryAfter = isHttpError(err) && err.retryAfterSeconds !== undefined ? `Retry-After: ${err.retryAfterSeconds}\r\n` : '';
     socket.end(
-      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
         `Content-Type: application/json\r\n${retryAfter}Connection: close\r\n\r\n${JSON.stringify({ status: 'error', errorType: isHttpError(err) ? err.code : 'internal', error: message })}`,
     );
   };

@@ -7,6 +7,15 @@ import type { ServerMetrics } from '../metrics.js';
 import type { StorageHandle } from '../storage-handle.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** The 429 for a tenant over its sample or log-byte rate, naming the limit and the wait. */
+function rateLimited(kind: 'samples' | 'logs', limits: TenantLimits, waitSeconds: number): HttpError {
+  const what =
+    kind === 'samples'
+      ? `ingestion rate limit of ${limits.ingestionRate} samples/s (burst ${limits.ingestionBurst})`
+      : `log ingestion rate limit of ${limits.logIngestionRateBytes} bytes/s (burst ${limits.logIngestionBurstBytes})`;
+  return new HttpError('rate_limited', `${what} exceeded for this tenant; retry after ${waitSeconds}s`, { retryAfterSeconds: waitSeconds });
+}
+
 /** How many recent request sizes per tenant {@link IngestContext.refuseWhileExhausted} looks at. */
 const RECENT_SIZES = 8;
 
@@ -57,12 +66,7 @@ export class IngestContext {
     const wait = b.waitFor(recent && recent.length > 0 ? Math.min(...recent) : 1, this.now());
     if (wait === 0) return;
     this.metrics.refusedUnreadRequests.inc({ kind });
-    const limits = limitsFor(this.config, tenant);
-    const what =
-      kind === 'samples'
-        ? `ingestion rate limit of ${limits.ingestionRate} samples/s (burst ${limits.ingestionBurst})`
-        : `log ingestion rate limit of ${limits.logIngestionRateBytes} bytes/s (burst ${limits.logIngestionBurstBytes})`;
-    throw new HttpError('rate_limited', `${what} exceeded for this tenant; retry after ${wait}s`, { retryAfterSeconds: wait });
+    throw rateLimited(kind, limitsFor(this.config, tenant), wait);
   }
 
   /** Remembers the size of a decoded request of `tenant` (the last {@link RECENT_SIZES}). */
@@ -91,11 +95,7 @@ export class IngestContext {
     const wait = b.take(samples, this.now());
     if (wait > 0) {
       this.metrics.discardedSamples.inc({ reason: 'rate_limited' }, samples);
-      throw new HttpError(
-        'rate_limited',
-        `ingestion rate limit of ${limits.ingestionRate} samples/s (burst ${limits.ingestionBurst}) exceeded for this tenant; retry after ${wait}s`,
-        { retryAfterSeconds: wait },
-      );
+      throw rateLimited('samples', limits, wait);
     }
   }
 
@@ -112,11 +112,7 @@ export class IngestContext {
     const wait = b.take(bytes, this.now());
     if (wait > 0) {
       this.metrics.discardedLogLines.inc({ reason: 'rate_limited' }, lines);
-      throw new HttpError(
-        'rate_limited',
-        `log ingestion rate limit of ${limits.logIngestionRateBytes} bytes/s (burst ${limits.logIngestionBurstBytes}) exceeded for this tenant; retry after ${wait}s`,
-        { retryAfterSeconds: wait },
-      );
+      throw rateLimited('logs', limits, wait);
     }
   }
 
