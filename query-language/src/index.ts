@@ -61,6 +61,7 @@ export type {
   RawSeries,
   SelectBucketsParams,
   SelectLogsParams,
+  JsonDropHint,
   SelectParams,
   SeriesSource,
 } from './types.js';

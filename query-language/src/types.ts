@@ -177,8 +177,35 @@ export interface SelectLogsParams {
    * filter stages on what comes back.
    */
   lineRegexes?: readonly string[];
+  /**
+   * Optional pushdown hint for pipelines that parse JSON: lines the pipeline is certain to drop,
+   * which the source may leave out (see {@link JsonDropHint}). The engine still runs every stage
+   * on what comes back, so a source may ignore it.
+   */
+  jsonDrop?: JsonDropHint;
   /** Fires when the query is cancelled; the source should stop work and reject. */
   signal?: AbortSignal;
+}
+
+/**
+ * Lines a pipeline of the form `[line filters] | json | [label matchers] | __error__="" | ...`
+ * is certain to drop, described so that a source can recognise them from the raw text without
+ * parsing JSON (`SelectLogsParams.jsonDrop`). Every rule only drops lines the engine would drop:
+ *
+ * - `nonObject`: the line's first character other than space, tab, CR or LF is not `{` (the
+ *   `json` stage fails, and `__error__=""` drops the line).
+ * - `numeric`: for each entry, a later numeric label filter `key op value` (with only label
+ *   matchers between `__error__=""` and it, so no error can let a line through). `key` is a label
+ *   name without `_`, so the `json` stage can produce it only from a top-level key that reads
+ *   `key` (after trimming); a line may be dropped when none of the selected streams has a label
+ *   `key`, the line's structured metadata has no `key`, the line contains no `\u` escape, and
+ *   either the text `key` does not occur in the line (the label is missing) or it occurs exactly
+ *   once, as `"key"`, followed (after optional whitespace, `:` and whitespace) by an integer of at
+ *   most 15 digits and then whitespace, `,` or `}`, whose value fails `op value`.
+ */
+export interface JsonDropHint {
+  nonObject: boolean;
+  numeric: ReadonlyArray<{ key: string; op: '==' | '!=' | '>' | '>=' | '<' | '<='; value: number }>;
 }
 
 /**
@@ -229,6 +256,12 @@ export interface CountLogsParams {
   lineContains?: readonly string[];
   /** RE2 patterns (unanchored) every counted line matches (exact filter, not a hint). */
   lineRegexes?: readonly string[];
+  /**
+   * Whether the line bytes are needed (`bytes_over_time`, `bytes_rate`). When false the source
+   * may report `bytes` as 0 and skip reading the lines.
+   * @default true
+   */
+  withBytes?: boolean;
   signal?: AbortSignal;
 }
 

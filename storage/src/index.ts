@@ -34,6 +34,7 @@ export {
   type LogListener,
   type LogEntry,
   type LogReadParams,
+  type LogJsonDropHint,
   LogStore,
   type LogStoreOptions,
   type LogStreamEntries,

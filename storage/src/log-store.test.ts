@@ -155,6 +155,9 @@ describe('LogStore', () => {
       const gotMap = new Map(got.map((g) => [`${JSON.stringify(g.labels)} ${JSON.stringify(g.metadata ?? {})}`, g.points]));
       expect(gotMap).toEqual(want);
       expect(want.size).toBeGreaterThan(0);
+      // Counts only: the same windows and counts, bytes reported as 0.
+      const countsOnly = await source.countLogs({ matchers, startNs, endNs, stepNs, rangeNs, ...filters, withBytes: false });
+      expect(countsOnly).toEqual(got.map((g) => ({ ...g, points: g.points.map((pt) => ({ ...pt, bytes: 0 })) })));
     }
   });
 
@@ -171,6 +174,27 @@ describe('LogStore', () => {
     expect(r.rejected).toEqual([{ index: 1, reason: 'stream_limit', message: 'per-tenant limit of 1 streams exceeded' }]);
     expect(logs.labelValues('t', 'app')).toEqual(['api']);
     expect(logs.labelValues('other', 'app')).toEqual([]);
+  });
+
+  it('reads and counts the selected streams whatever the shape of their ids (a range, a short list, a long list)', async () => {
+    // Two tenants create streams alternately, so each tenant's ids are every other id.
+    const n = 600;
+    for (let i = 0; i < n; i++) {
+      for (const tenant of ['a', 'b']) {
+        await logs.append(tenant, [{ labels: objectToLabels({ app: `app${i}`, even: String(i % 2 === 0) }), entries: [{ tsNs: sec(1), line: `${tenant} ${i}` }] }]);
+      }
+    }
+    const lines = async (tenant: string, matchers: Parameters<LogStore['read']>[1]['matchers']) =>
+      (await logs.read(tenant, { matchers, startNs: sec(0), endNs: sec(2), direction: 'forward', limit: 0 })).entries.map((e) => e.line).sort();
+    const expected = (tenant: string, keep: (i: number) => boolean) => Array.from({ length: n }, (_, i) => i).filter(keep).map((i) => `${tenant} ${i}`).sort();
+    // 600 ids, none adjacent: `IN`.
+    expect(await lines('a', [{ name: 'app', op: '=~', value: '.+' }])).toEqual(expected('a', () => true));
+    // 300 ids: `list_contains`.
+    expect(await lines('b', [{ name: 'even', op: '=', value: 'true' }])).toEqual(expected('b', (i) => i % 2 === 0));
+    // One id: a range.
+    expect(await lines('b', [{ name: 'app', op: '=', value: 'app7' }])).toEqual(['b 7']);
+    const counts = await logs.countWindows('a', { matchers: [{ name: 'app', op: '=~', value: '.+' }], startNs: sec(1), endNs: sec(1), stepNs: sec(1) - sec(0), rangeNs: sec(1) - sec(0), withBytes: false });
+    expect(counts.reduce((sum, c) => sum + c.points[0]!.count, 0)).toBe(n);
   });
 
   it('applies retention per stream selector', async () => {

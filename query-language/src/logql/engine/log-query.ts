@@ -61,6 +61,7 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
       limit: pipeline.dropsLines ? 0 : params.limit,
       ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
       ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
+      ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
       ...(params.signal ? { signal: params.signal } : {}),
     },
     pacer,

@@ -128,6 +128,7 @@ export async function evalRangeAggregation(
       limit: 0,
       ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
       ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
+      ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
       ...(signal ? { signal } : {}),
     },
     pacer,
@@ -360,6 +361,7 @@ async function countInSource(
     rangeNs,
     ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
     ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
+    withBytes: node.op === 'bytes_over_time' || node.op === 'bytes_rate',
     ...(signal ? { signal } : {}),
   };
   pacer.check();

@@ -1,3 +1,4 @@
+import type { JsonDropHint } from '../../types.js';
 import type { PipelineStage } from '../ast/ast.js';
 import type { LabelsBuilder } from './labels-builder.js';
 import { compileStage, type Stage } from './stages.js';
@@ -10,6 +11,8 @@ export interface CompiledPipeline {
   readonly lineContains: readonly string[];
   /** RE2 patterns every surviving line matches (unanchored): safe as `lineRegexes` for the source. */
   readonly lineRegexes: readonly string[];
+  /** Lines the pipeline is certain to drop, for `SelectLogsParams.jsonDrop`; undefined when none can be told from the text. */
+  readonly jsonDrop: JsonDropHint | undefined;
   /** True when a stage other than the pushed-down filters can drop lines (then `limit` cannot be pushed down). */
   readonly dropsLines: boolean;
   /** True when there are no stages: lines and labels pass unchanged. */
@@ -59,6 +62,7 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
       pushed.add(stage);
     }
   }
+  const jsonDrop = jsonDropHint(ordered);
   const dropsLines = ordered.some((s) => (s.type === 'LineFilter' && !pushed.has(s)) || s.type === 'LabelFilter');
   const stages = ordered.map(compileStage);
   const n = stages.length;
@@ -66,6 +70,7 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
     stages,
     lineContains,
     lineRegexes,
+    jsonDrop,
     dropsLines,
     empty: n === 0,
     run(line, tsNs, lbs) {
@@ -74,4 +79,37 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
       return current;
     },
   };
+}
+
+/** Label names the `json` stage can only produce from a top-level key of the same text: no `_` (flattening, sanitising). */
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * Derives a {@link JsonDropHint} from the stages in execution order: line filters, then a `json`
+ * stage without parameters, then label filters. `__error__=""` (alone in its stage) makes
+ * non-objects droppable; after it, the first numeric filter on a plain key is described too, as
+ * long as only label matchers (which never mark errors) come between: a line whose conversion
+ * fails is kept with an error, so later numeric filters can no longer be relied on.
+ */
+function jsonDropHint(ordered: readonly PipelineStage[]): JsonDropHint | undefined {
+  let i = 0;
+  while (i < ordered.length && ordered[i]!.type === 'LineFilter') i++;
+  const json = ordered[i];
+  if (!json || json.type !== 'JsonParser' || json.params.length > 0) return undefined;
+  let guarded = false;
+  const numeric: Array<JsonDropHint['numeric'][number]> = [];
+  for (i++; i < ordered.length; i++) {
+    const stage = ordered[i]!;
+    if (stage.type !== 'LabelFilter') break;
+    const f = stage.filter;
+    if (f.type === 'LabelMatch') {
+      if (f.matcher.name === '__error__' && f.matcher.op === '=' && f.matcher.value === '') guarded = true;
+      continue;
+    }
+    if (f.type === 'NumberFilter' && guarded && PLAIN_KEY.test(f.label) && Number.isFinite(f.value)) {
+      numeric.push({ key: f.label, op: f.op, value: f.value });
+    }
+    break;
+  }
+  return guarded ? { nonObject: true, numeric } : undefined;
 }
