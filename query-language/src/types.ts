@@ -183,6 +183,13 @@ export interface SelectLogsParams {
    * on what comes back, so a source may ignore it.
    */
   jsonDrop?: JsonDropHint;
+  /**
+   * Optional pushdown hint: label matchers of the pipeline's label filters on labels no stage
+   * before them can change (parsers never overwrite a stream label, they add `_extracted`). A
+   * line of a stream whose label `name` fails a matcher is dropped, unless the line's structured
+   * metadata has `name` (metadata wins over stream labels): the source may leave such lines out.
+   */
+  streamDrop?: readonly LabelMatcher[];
   /** Fires when the query is cancelled; the source should stop work and reject. */
   signal?: AbortSignal;
 }

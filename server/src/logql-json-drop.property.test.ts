@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuzzRuns, fuzzTimeoutMs } from './testing/fuzz-kit.js';
 
 /**
- * The JSON drop hint (`| json | __error__="" | status >= 500` leaves out, in DuckDB, lines it can
- * tell from the text will be dropped) must never change an answer: every query is evaluated twice
+ * The drop hints (`| json | __error__="" | status >= 500` leaves out, in DuckDB, lines it can
+ * tell from the text will be dropped; `| json | level="error"` skips streams whose own `level`
+ * fails) must never change an answer: every query is evaluated twice
  * over the same stored lines, once through the store as the server uses it and once through a
  * source that strips the hint, and the answers must be identical. Lines are generated to hit the
  * rules' edges: duplicate keys, `\u` escapes, keys that trim or flatten to `status`, the key inside
  * strings, integers of every width, floats, strings, nested objects, trailing garbage, non-objects,
- * and structured metadata or stream labels named `status`.
+ * and structured metadata or stream labels named `status` or `level`.
  */
 
 const keyArb = fc.constantFrom('status', 'Status', ' status', 'status ', 'st\\u0061tus', 'sta tus', 'status_code', 'a', 'x', 'statusstatus');
@@ -26,13 +27,14 @@ const valueArb: fc.Arbitrary<string> = fc.oneof(
 );
 const memberArb = fc.tuple(keyArb, ws, ws, valueArb).map(([k, a, b, v]) => `"${k}"${a}:${b}${v}`);
 const lineArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom('{"level":"error"}', '{"level":"info","status":503}', 'level=error status=503', 'level=info') },
   { weight: 6, arbitrary: fc.tuple(ws, fc.array(fc.tuple(memberArb, ws), { maxLength: 4 }), ws).map(([a, ms, b]) => `${a}{${ms.map(([m, w]) => `${w}${m}`).join(',')}}${b}`) },
   { weight: 1, arbitrary: fc.tuple(memberArb, fc.constantFrom(' garbage', ',', '}', ' {"status":900}')).map(([m, g]) => `{${m}}${g}`) },
   { weight: 1, arbitrary: fc.constantFrom('GET /status 503', 'status=503', '[{"status":503}]', '', '{', ' \t{"status":700}', 'x{"status":700}', '"status":700') },
 );
 const entryArb = fc.record({
   line: lineArb,
-  metadata: fc.constantFrom<Record<string, string> | undefined>(undefined, undefined, undefined, { status: '900' }, { other: 'status' }, { status: '100' }),
+  metadata: fc.constantFrom<Record<string, string> | undefined>(undefined, undefined, undefined, { status: '900' }, { other: 'status' }, { status: '100' }, { level: 'error' }, { level: 'info' }),
 });
 const queries = [
   '{app="a"} | json | __error__="" | status >= 500',
@@ -46,6 +48,12 @@ const queries = [
   '{app="a"} | json | status >= 500',
   '{app="a"} |= "status" | json | __error__="" | status >= 500 | line_format "{{.status}}"',
   '{app="a"} | json | __error__="" | status >= 500 | x > 1',
+  '{app="a"} | json | level="error"',
+  '{app="a"} | logfmt | level=~"err.*" and app="a"',
+  '{app="a"} | json | level!="info" or status > 1',
+  '{app="a"} | label_format level="error" | level="error"',
+  '{app="a"} | json | drop level | level=""',
+  '{app="a"} | level_extracted="error"',
 ];
 
 let dir: string;
@@ -64,15 +72,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the JSON drop hint', () => {
+describe('the JSON and stream drop hints', () => {
   it(
     'never changes the answer of a log or metric query',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 30 }), fc.boolean(), fc.constantFrom(...queries), async (entries, statusLabel, query) => {
+        fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 30 }), fc.boolean(), fc.constantFrom(undefined, 'error', 'info'), fc.constantFrom(...queries), async (entries, statusLabel, level, query) => {
           const tenant = `t${tenantSeq++}`;
           const startNs = 1_700_000_000_000_000_000n;
-          const labels = objectToLabels(statusLabel ? { app: 'a', status: '700' } : { app: 'a' });
+          const labels = objectToLabels({ app: 'a', ...(statusLabel ? { status: '700' } : {}), ...(level ? { level } : {}) });
           await store.append(tenant, [
             {
               labels,
@@ -81,7 +89,7 @@ describe('the JSON drop hint', () => {
           ]);
           const source = store.logSource(tenant);
           const withoutHint: LogSource = {
-            selectLogs: ({ jsonDrop: _drop, ...rest }) => source.selectLogs(rest),
+            selectLogs: ({ jsonDrop: _drop, streamDrop: _streams, ...rest }) => source.selectLogs(rest),
           };
           const endNs = startNs + 1_000_000_000n;
           const range = { startNs, endNs, limit: 1000, direction: 'forward' as const };

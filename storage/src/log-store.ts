@@ -4,7 +4,7 @@ import { readNumberColumn } from './duck-vectors.js';
 import { StorageError } from './errors.js';
 import { HeadTable } from './head-table.js';
 import { type Label, labelsToObject, seriesKey } from './labels.js';
-import type { LabelMatcher } from './matchers.js';
+import { type CompiledMatcher, compileMatcher, type LabelMatcher } from './matchers.js';
 import { LOG_HEAD_TABLES } from './schema.js';
 import { LabelSetTable } from './label-set-table.js';
 import type { IndexedSeries } from './series-index.js';
@@ -118,6 +118,12 @@ export interface LogReadParams {
    * not ship every line to JS. See {@link jsonDropSql} for the exact rules.
    */
   jsonDrop?: LogJsonDropHint;
+  /**
+   * Label matchers whose failure on a stream label drops the line unless its structured metadata
+   * has that label (the LogQL engine's `streamDrop`): such streams are read only for lines with
+   * metadata naming the label.
+   */
+  streamDrop?: readonly LabelMatcher[];
 }
 
 /** Same shape as `JsonDropHint` of `@vigil/query-language` (see there for what it promises). */
@@ -362,9 +368,18 @@ export class LogStore {
       filter += ` AND regexp_matches(line, $${params.length})`;
     }
     if (p.jsonDrop) filter += jsonDropSql(p.jsonDrop, selected);
+    const { kept, dropped, metadataNames } = splitByStreamDrop(selected, p.streamDrop ?? []);
     const order = p.direction === 'forward' ? 'ASC' : 'DESC';
     const limit = p.limit > 0 ? ` LIMIT ${Math.floor(p.limit)}` : '';
-    const sql = `SELECT stream_id, ts, line, metadata FROM (${this.uniqueRows(selected, p.startNs, p.endNs, filter)})
+    // Streams the pipeline drops are read only for lines whose metadata may name a dropping label.
+    const parts: string[] = [];
+    if (kept.length > 0) parts.push(this.uniqueRows(kept, p.startNs, p.endNs, filter));
+    if (dropped.length > 0) {
+      const named = metadataNames.map((n) => `contains(metadata, ${sqlString(JSON.stringify(n))})`).join(' OR ');
+      parts.push(this.uniqueRows(dropped, p.startNs, p.endNs, `${filter} AND metadata IS NOT NULL AND (${named})`));
+    }
+    if (parts.length === 0) return { streams, entries: [] };
+    const sql = `SELECT stream_id, ts, line, metadata FROM (${parts.join(' UNION ALL ')})
       ORDER BY ts ${order}, stream_id, line${limit}`;
     const result = params.length > 0 ? await this.db.reader().run(sql, params as never) : await this.db.reader().run(sql);
     const entries: StoredLogEntry[] = [];
@@ -533,6 +548,7 @@ export class LogStore {
           lineContains: p.lineContains,
           lineRegexes: p.lineRegexes,
           jsonDrop: p.jsonDrop,
+          streamDrop: p.streamDrop,
         });
         p.signal?.throwIfAborted();
         const byStream = new Map<number, LogStreamEntries['entries']>();
@@ -641,6 +657,46 @@ function streamIdFilter(streams: readonly IndexedSeries[]): string {
   // Distinct integer ids spanning exactly as many values are every id in the range.
   if (last - first + 1 === ids.length) return `stream_id BETWEEN ${first} AND ${last}`;
   return ids.length <= LIST_FILTER_MAX_STREAMS ? `list_contains([${ids.join(',')}], stream_id)` : `stream_id IN (${ids.join(',')})`;
+}
+
+/**
+ * Splits `streams` into those whose labels pass every matcher of `streamDrop` (or lack the label)
+ * and those a matcher drops; `metadataNames` are the labels of the matchers that dropped some.
+ * A matcher that does not compile (too long a regex) is ignored: the hint is optional.
+ */
+function splitByStreamDrop(
+  streams: readonly IndexedSeries[],
+  streamDrop: readonly LabelMatcher[],
+): { kept: IndexedSeries[]; dropped: IndexedSeries[]; metadataNames: string[] } {
+  if (streamDrop.length === 0) return { kept: [...streams], dropped: [], metadataNames: [] };
+  const matchers: CompiledMatcher[] = [];
+  for (const m of streamDrop) {
+    try {
+      matchers.push(compileMatcher(m));
+    } catch {
+      // Ignored: the engine applies the filter anyway.
+    }
+  }
+  const kept: IndexedSeries[] = [];
+  const dropped: IndexedSeries[] = [];
+  const names = new Set<string>();
+  for (const s of streams) {
+    const failing = matchers.filter((m) => {
+      const label = s.labels.find((l) => l.name === m.name);
+      return label !== undefined && !m.matches(label.value);
+    });
+    if (failing.length === 0) kept.push(s);
+    else {
+      dropped.push(s);
+      for (const m of failing) names.add(m.name);
+    }
+  }
+  return { kept, dropped, metadataNames: [...names] };
+}
+
+/** A SQL string literal. */
+function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
 }
 
 /** Label names the hint may describe (see `JsonDropHint`): inlined into SQL, so checked here too. */

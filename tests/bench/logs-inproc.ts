@@ -5,7 +5,7 @@
  * once to warm up, then `--rounds` times; the report shows the median wall and process CPU time
  * (DuckDB's threads included), the answer size, and the growth of RSS during the query.
  *
- *   cd tests && npx tsx --conditions source bench/logs-inproc.ts [--lines 2000000] [--rounds 5] [--dir /tmp/vigil-logs-bench] [--queries substring,json-5xx]
+ *   cd tests && npx tsx --conditions source bench/logs-inproc.ts [--lines 2000000] [--rounds 5] [--dir /tmp/vigil-logs-bench] [--queries substring,json-5xx] [--logql '{app="api"} |= "GET"']
  *
  * The data directory is built once and reused by later runs with the same directory and lines.
  */
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     dir: { type: 'string', default: '/tmp/vigil-logs-bench' },
     queries: { type: 'string', default: '' },
+    /** Extra log queries over the whole range, limit 1000, backward (`;`-separated). */
+    logql: { type: 'string', default: '' },
   },
 });
 const lines = Number(values.lines);
@@ -31,7 +33,12 @@ const dir = `${values.dir}-${lines}`;
 const END_MS = 1_790_000_000_000;
 const workload = createLogWorkload({ lines, hosts: 50, durationMs: 6 * 3_600_000, endMs: END_MS, seed: 1 });
 const { queries } = buildLogQueries(workload, { seed: 1, limit: 5000, stepSec: 60 });
-const wanted = values.queries ? new Set(values.queries.split(',')) : undefined;
+const wanted = values.queries || values.logql ? new Set(values.queries!.split(',')) : undefined;
+for (const [k, logql] of values.logql!.split(';').filter(Boolean).entries()) {
+  const name = `extra-${k + 1}`;
+  wanted!.add(name);
+  queries.push({ ...queries[0]!, name: name as never, logql, limit: 1000, expectedLines: undefined });
+}
 
 const fresh = !existsSync(dir);
 const db = await Database.open({ dataDir: dir, memoryLimit: '2GB' });
@@ -45,7 +52,10 @@ if (fresh) {
     for (let i = off; i < Math.min(lines, off + 5000); i++) {
       const s = workload.streamOf[i]!;
       let list = byStream.get(s);
-      if (!list) byStream.set(s, (list = []));
+      if (!list) {
+        list = [];
+        byStream.set(s, list);
+      }
       list.push({ tsNs: workload.startNs + BigInt(workload.relNs[i]!), line: lineAt(workload, i) });
     }
     await store.append(

@@ -129,6 +129,7 @@ export async function evalRangeAggregation(
       ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
       ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
       ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
+      ...(pipeline.streamDrop.length > 0 ? { streamDrop: pipeline.streamDrop } : {}),
       ...(signal ? { signal } : {}),
     },
     pacer,

@@ -1,5 +1,6 @@
 import type { JsonDropHint } from '../../types.js';
-import type { PipelineStage } from '../ast/ast.js';
+import type { LabelMatcher } from '../../ast/ast.js';
+import type { LabelFilterExpr, PipelineStage } from '../ast/ast.js';
 import type { LabelsBuilder } from './labels-builder.js';
 import { compileStage, type Stage } from './stages.js';
 
@@ -13,6 +14,8 @@ export interface CompiledPipeline {
   readonly lineRegexes: readonly string[];
   /** Lines the pipeline is certain to drop, for `SelectLogsParams.jsonDrop`; undefined when none can be told from the text. */
   readonly jsonDrop: JsonDropHint | undefined;
+  /** Label matchers that drop whole streams' lines, for `SelectLogsParams.streamDrop` (see there). */
+  readonly streamDrop: readonly LabelMatcher[];
   /** True when a stage other than the pushed-down filters can drop lines (then `limit` cannot be pushed down). */
   readonly dropsLines: boolean;
   /** True when there are no stages: lines and labels pass unchanged. */
@@ -63,6 +66,7 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
     }
   }
   const jsonDrop = jsonDropHint(ordered);
+  const streamDrop = streamDropHint(ordered);
   const dropsLines = ordered.some((s) => (s.type === 'LineFilter' && !pushed.has(s)) || s.type === 'LabelFilter');
   const stages = ordered.map(compileStage);
   const n = stages.length;
@@ -71,6 +75,7 @@ export function compilePipeline(ast: readonly PipelineStage[]): CompiledPipeline
     lineContains,
     lineRegexes,
     jsonDrop,
+    streamDrop,
     dropsLines,
     empty: n === 0,
     run(line, tsNs, lbs) {
@@ -112,4 +117,29 @@ function jsonDropHint(ordered: readonly PipelineStage[]): JsonDropHint | undefin
     break;
   }
   return guarded ? { nonObject: true, numeric } : undefined;
+}
+
+/**
+ * The label matchers of label filter stages (alone or joined by `and`) met before any stage that
+ * can change labels (`label_format`, `drop`, `keep`): parsers only add labels (`_extracted` for
+ * a name the stream already has), formatters of the line and filters change none.
+ */
+function streamDropHint(ordered: readonly PipelineStage[]): LabelMatcher[] {
+  const out: LabelMatcher[] = [];
+  const collect = (f: LabelFilterExpr): boolean => {
+    if (f.type === 'LabelMatch') {
+      out.push(f.matcher);
+      return true;
+    }
+    if (f.type === 'LabelFilterBinary' && f.op === 'and') {
+      collect(f.lhs);
+      collect(f.rhs);
+    }
+    return false;
+  };
+  for (const stage of ordered) {
+    if (stage.type === 'LabelFormat' || stage.type === 'Drop' || stage.type === 'Keep') break;
+    if (stage.type === 'LabelFilter') collect(stage.filter);
+  }
+  return out;
 }
