@@ -11,6 +11,7 @@ import {
 } from './duck-vectors.js';
 import { StorageError } from './errors.js';
 import { HeadTable } from './head-table.js';
+import { idRangeFilter } from './id-filter.js';
 import { LabelSetTable } from './label-set-table.js';
 import { type Label, labelsToObject, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
@@ -433,8 +434,7 @@ export class MetricStore {
   ): Promise<SeriesData[]> {
     if (series.length === 0) return [];
     const byId = new Map(series.map((s) => [s.id, s]));
-    const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
-    const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${Math.floor(startMs)} AND ${Math.ceil(endMs)}`;
+    const where = `WHERE ${seriesIdFilter([...byId.keys()])} AND ts BETWEEN ${Math.floor(startMs)} AND ${Math.ceil(endMs)}`;
     // No ORDER BY: sorting millions of rows in DuckDB costs more than grouping them per series
     // here. `samples` is sorted within each compaction block and heads are nearly sorted, so most
     // series arrive in order and need no sort at all.
@@ -593,10 +593,9 @@ export class MetricStore {
     if (latest && want.size > 1) throw new StorageError('bad_request', 'the latest aggregate is computed alone');
     const ordered = want.has('resets') || want.has('changes') || want.has('previous');
     const byId = new Map(series.map((s) => [s.id, s]));
-    const ids = [...byId.keys()].sort((a, b) => a - b).join(',');
     const lo = firstEndMs - bucketMs + 1;
     const hi = firstEndMs + (buckets - 1) * bucketMs;
-    const where = `WHERE series_id IN (${ids}) AND ts BETWEEN ${lo} AND ${hi}${latest ? '' : ' AND value IS NOT NULL'}`;
+    const where = `WHERE ${seriesIdFilter([...byId.keys()])} AND ts BETWEEN ${lo} AND ${hi}${latest ? '' : ' AND value IS NOT NULL'}`;
     const cols = [latest ? 'count(value)' : 'count(*)'];
     if (want.has('sum')) cols.push('sum(value)', 'coalesce(sum(abs(value)) FILTER (WHERE isfinite(value)), 0)');
     if (want.has('min')) cols.push('min(value) FILTER (WHERE NOT isnan(value))');
@@ -935,3 +934,9 @@ export interface CardinalityStats {
 }
 
 export { labelsToObject };
+
+/** `series_id BETWEEN a AND b` for a contiguous run of ids (see `idRangeFilter`), else `series_id IN (...)`. */
+function seriesIdFilter(ids: number[]): string {
+  ids.sort((a, b) => a - b);
+  return idRangeFilter('series_id', ids) ?? `series_id IN (${ids.join(',')})`;
+}
