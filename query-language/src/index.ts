@@ -56,6 +56,7 @@ export type {
   LogCountStream,
   LogDirection,
   LogEntryData,
+  LogRow,
   LogSource,
   LogStreamData,
   RawSeries,

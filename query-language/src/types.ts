@@ -142,6 +142,11 @@ export interface LogEntryData {
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** One entry with its stream's labels, as `LogSource.scanLogs` hands it over. */
+export interface LogRow extends LogEntryData {
+  labels: Labels;
+}
+
 /** One stream and its entries, in the requested direction. */
 export interface LogStreamData {
   /** The stream labels (canonical: no empty values). Not mutated by the engine. */
@@ -232,6 +237,14 @@ export interface JsonDropHint {
  */
 export interface LogSource {
   selectLogs(params: SelectLogsParams): Promise<LogStreamData[]>;
+  /**
+   * Optional streamed form of `selectLogs` for log queries: the same entries, in `direction` order
+   * across all streams (ties by stream, then line), handed to `onRows` a batch at a time; when
+   * `onRows` returns false the source stops reading. Lets the engine stop converting rows once its
+   * limit is filled and keeps one batch in memory at a time. The `labels` object of a stream is
+   * the same across the batches of one call.
+   */
+  scanLogs?(params: SelectLogsParams, onRows: (rows: readonly LogRow[]) => boolean | Promise<boolean>): Promise<void>;
   /**
    * Optional pushdown of entry counting (`count_over_time`, `bytes_over_time`, `rate`,
    * `bytes_rate`, `absent_over_time` over a selector whose pipeline is empty or only pushed-down

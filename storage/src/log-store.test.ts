@@ -197,6 +197,38 @@ describe('LogStore', () => {
     expect(counts.reduce((sum, c) => sum + c.points[0]!.count, 0)).toBe(n);
   });
 
+  it('scans the entries read returns, in the same order, a chunk at a time, and stops when asked', async () => {
+    const batch = ['api', 'web', 'db'].map((app, k) => ({
+      labels: objectToLabels({ app }),
+      entries: Array.from({ length: 2500 }, (_, i) => ({ tsNs: sec(1) + BigInt(i * 3 + (k % 2)) * 1000n, line: `${app} ${i}` })),
+    }));
+    await logs.append('t', batch);
+    await logs.compact();
+    await logs.append('t', [batch[0]!]); // a retried push, in the head: still read once
+    for (const direction of ['forward', 'backward'] as const) {
+      const p = { matchers: [{ name: 'app', op: '=~' as const, value: '.+' }], startNs: sec(0), endNs: sec(100), direction, limit: 0 };
+      const { entries } = await logs.read('t', p);
+      const scanned: typeof entries = [];
+      let chunks = 0;
+      await logs.scan('t', p, (_streams, chunk) => {
+        chunks++;
+        scanned.push(...chunk);
+        return true;
+      });
+      expect(scanned).toEqual(entries);
+      expect(entries).toHaveLength(7500);
+      expect(chunks).toBeGreaterThan(1);
+      // Stopping after the first chunk: no second call, and the store keeps answering.
+      let calls = 0;
+      await logs.scan('t', p, () => {
+        calls++;
+        return false;
+      });
+      expect(calls).toBe(1);
+    }
+    expect((await read()).entries.length).toBeGreaterThan(0);
+  });
+
   it('applies retention per stream selector', async () => {
     await logs.append('t', [
       { labels: objectToLabels({ app: 'api', level: 'debug' }), entries: [{ tsNs: sec(1), line: 'd' }] },

@@ -353,12 +353,51 @@ export class LogStore {
    * at most `limit`. Identical entries not yet compacted are returned once.
    */
   async read(tenant: string, p: LogReadParams): Promise<{ streams: Map<number, IndexedSeries>; entries: StoredLogEntry[] }> {
+    const q = this.readQuery(tenant, p);
+    const entries: StoredLogEntry[] = [];
+    if (!q.sql) return { streams: q.streams, entries };
+    const result = q.params.length > 0 ? await this.db.reader().run(q.sql, q.params as never) : await this.db.reader().run(q.sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      readEntries(chunk, entries);
+    }
+    return { streams: q.streams, entries };
+  }
+
+  /**
+   * Reads the same entries as {@link read}, in the same order, handing them to `onChunk` a DuckDB
+   * chunk (≤ 2,048 rows) at a time; `onChunk` returns false to stop, so a caller that needs only
+   * the first few never converts the rest to JS objects, which costs more than DuckDB's scan.
+   * DuckDB computes the whole result first (a streamed result would run its scan on one thread).
+   */
+  async scan(
+    tenant: string,
+    p: LogReadParams,
+    onChunk: (streams: ReadonlyMap<number, IndexedSeries>, entries: StoredLogEntry[]) => boolean | Promise<boolean>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const q = this.readQuery(tenant, p);
+    if (!q.sql) return;
+    const result = q.params.length > 0 ? await this.db.reader().run(q.sql, q.params as never) : await this.db.reader().run(q.sql);
+    for (;;) {
+      signal?.throwIfAborted();
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      const entries: StoredLogEntry[] = [];
+      readEntries(chunk, entries);
+      if (!(await onChunk(q.streams, entries))) return;
+    }
+  }
+
+  /** The SQL of {@link read} and {@link scan}; no `sql` when no stream can match. */
+  private readQuery(tenant: string, p: LogReadParams): { streams: Map<number, IndexedSeries>; sql?: string; params: unknown[] } {
     const startMs = Number(p.startNs / NS_PER_MS);
     const endMs = Number(p.endNs / NS_PER_MS);
     const selected = this.selectStreams(tenant, p.matchers, startMs, endMs);
     const streams = new Map(selected.map((s) => [s.id, s]));
-    if (selected.length === 0) return { streams, entries: [] };
     const params: unknown[] = [];
+    if (selected.length === 0) return { streams, params };
     let filter = '';
     for (const needle of p.lineContains ?? []) {
       params.push(needle);
@@ -379,30 +418,10 @@ export class LogStore {
       const named = metadataNames.map((n) => `contains(metadata, ${sqlString(JSON.stringify(n))})`).join(' OR ');
       parts.push(this.uniqueRows(dropped, p.startNs, p.endNs, `${filter} AND metadata IS NOT NULL AND (${named})`));
     }
-    if (parts.length === 0) return { streams, entries: [] };
+    if (parts.length === 0) return { streams, params };
     const sql = `SELECT stream_id, ts, line, metadata FROM (${parts.join(' UNION ALL ')})
       ORDER BY ts ${order}, stream_id, line${limit}`;
-    const result = params.length > 0 ? await this.db.reader().run(sql, params as never) : await this.db.reader().run(sql);
-    const entries: StoredLogEntry[] = [];
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const n = chunk.rowCount;
-      const idCol = readNumberColumn(chunk.getColumnVector(0), n);
-      const tsCol = chunk.getColumnValues(1) as bigint[];
-      const lineCol = chunk.getColumnValues(2) as string[];
-      const metaCol = chunk.getColumnValues(3) as Array<string | null>;
-      for (let i = 0; i < n; i++) {
-        const meta = metaCol[i];
-        entries.push({
-          streamId: idCol[i]!,
-          tsNs: tsCol[i]!,
-          line: lineCol[i]!,
-          metadata: meta ? (JSON.parse(meta) as Record<string, string>) : undefined,
-        });
-      }
-    }
-    return { streams, entries };
+    return { streams, sql, params };
   }
 
   /**
@@ -530,8 +549,36 @@ export class LogStore {
   logSource(tenant: string): {
     selectLogs(params: LogReadParams & { signal?: AbortSignal }): Promise<LogStreamEntries[]>;
     countLogs(params: LogCountParams & { signal?: AbortSignal }): Promise<LogWindowCounts[]>;
+    scanLogs(
+      params: LogReadParams & { signal?: AbortSignal },
+      onRows: (rows: Array<{ labels: Record<string, string>; tsNs: bigint; line: string; metadata?: Record<string, string> }>) => boolean | Promise<boolean>,
+    ): Promise<void>;
   } {
     return {
+      scanLogs: async (p, onRows) => {
+        p.signal?.throwIfAborted();
+        const labelsOf = new Map<number, Record<string, string>>();
+        const { signal, ...read } = p;
+        await this.scan(
+          tenant,
+          read,
+          (streams, entries) => {
+            const rows = [];
+            for (const e of entries) {
+              let labels = labelsOf.get(e.streamId);
+              if (!labels) {
+                const s = streams.get(e.streamId);
+                if (!s) continue;
+                labels = labelsToObject(s.labels);
+                labelsOf.set(e.streamId, labels);
+              }
+              rows.push(e.metadata ? { labels, tsNs: e.tsNs, line: e.line, metadata: e.metadata } : { labels, tsNs: e.tsNs, line: e.line });
+            }
+            return onRows(rows);
+          },
+          signal,
+        );
+      },
       countLogs: async (p) => {
         p.signal?.throwIfAborted();
         const out = await this.countWindows(tenant, p);
@@ -639,6 +686,19 @@ export class LogStore {
   /** Tenants that have streams. */
   tenants(): string[] {
     return this.sets.tenants();
+  }
+}
+
+/** Appends the rows of a `stream_id, ts, line, metadata` chunk to `out`. */
+function readEntries(chunk: DuckDBDataChunk, out: StoredLogEntry[]): void {
+  const n = chunk.rowCount;
+  const idCol = readNumberColumn(chunk.getColumnVector(0), n);
+  const tsCol = chunk.getColumnValues(1) as bigint[];
+  const lineCol = chunk.getColumnValues(2) as string[];
+  const metaCol = chunk.getColumnValues(3) as Array<string | null>;
+  for (let i = 0; i < n; i++) {
+    const meta = metaCol[i];
+    out.push({ streamId: idCol[i]!, tsNs: tsCol[i]!, line: lineCol[i]!, metadata: meta ? (JSON.parse(meta) as Record<string, string>) : undefined });
   }
 }
 

@@ -41,7 +41,7 @@ for (const [k, logql] of values.logql!.split(';').filter(Boolean).entries()) {
 }
 
 const fresh = !existsSync(dir);
-const db = await Database.open({ dataDir: dir, memoryLimit: '2GB' });
+const db = await Database.open({ dataDir: dir, memoryLimit: process.env.VIGIL_MEMORY_LIMIT ?? '2GB' });
 const store = await LogStore.open(db);
 const tenant = 'bench';
 if (fresh) {

@@ -1,6 +1,6 @@
 import { labelsKey } from '../../engine/labels.js';
 import { QueryError } from '../../errors.js';
-import type { Labels, LogDirection, LogSource, LogStreamData } from '../../types.js';
+import type { Labels, LogDirection, LogEntryData, LogSource, LogStreamData } from '../../types.js';
 import type { LogQueryExpr } from '../ast/ast.js';
 import { LabelsBuilder } from '../pipeline/labels-builder.js';
 import { compilePipeline } from '../pipeline/pipeline.js';
@@ -87,24 +87,62 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
   const lbs = new LabelsBuilder();
   const groups = new Map<string, ResultStream>();
   let accepted = 0;
+  /** Runs one entry through the pipeline into its result stream. */
+  const accept = (labels: Labels, key: string, entry: LogEntryData): void => {
+    lbs.setStream(labels, key);
+    lbs.reset(entry.metadata);
+    const line = pipeline.run(entry.line, entry.tsNs, lbs);
+    if (line === null) return;
+    const groupKey = lbs.key();
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { labels: lbs.labels(), entries: [] };
+      groups.set(groupKey, group);
+    }
+    group.entries.push({ tsNs: entry.tsNs, line });
+    accepted++;
+  };
+  const keyOf = new WeakMap<Labels, string>();
   for (const [sliceStart, sliceEnd] of slices) {
     if (accepted >= limit) break;
-    const streams = await readLogs(
-      source,
-      {
-        matchers: expr.matchers,
-        startNs: sliceStart,
-        endNs: sliceEnd,
-        direction: params.direction,
-        limit: pipeline.dropsLines || params.limit === 0 ? 0 : params.limit - accepted,
-        ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
-        ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
-        ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
+    const read = {
+      matchers: expr.matchers,
+      startNs: sliceStart,
+      endNs: sliceEnd,
+      direction: params.direction,
+      limit: pipeline.dropsLines || params.limit === 0 ? 0 : params.limit - accepted,
+      ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
+      ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
+      ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
       ...(pipeline.streamDrop.length > 0 ? { streamDrop: pipeline.streamDrop } : {}),
-        ...(params.signal ? { signal: params.signal } : {}),
-      },
-      pacer,
-    );
+      ...(params.signal ? { signal: params.signal } : {}),
+    };
+    if (source.scanLogs) {
+      // Rows arrive in query order across streams: no merge, and reading stops at the limit.
+      pacer.check();
+      try {
+        await source.scanLogs(read, async (rows) => {
+          for (const row of rows) {
+            if (pacer.tick()) await pacer.pause();
+            if (row.tsNs < sliceStart || row.tsNs >= sliceEnd) continue;
+            let key = keyOf.get(row.labels);
+            if (key === undefined) {
+              key = labelsKey(row.labels);
+              keyOf.set(row.labels, key);
+            }
+            accept(row.labels, key, row);
+            if (accepted >= limit) return false;
+          }
+          return true;
+        });
+      } catch (err) {
+        pacer.check();
+        throw err;
+      }
+      pacer.check();
+      continue;
+    }
+    const streams = await readLogs(source, read, pacer);
     const keys = streams.map((st) => labelsKey(st.labels));
     const cursors = new Int32Array(streams.length);
     // A binary heap of stream indexes ordered by their next entry: the earliest first for forward,
@@ -145,18 +183,7 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
         siftDown(0);
       }
       if (entry.tsNs < sliceStart || entry.tsNs >= sliceEnd) continue;
-      lbs.setStream(stream.labels, keys[si]!);
-      lbs.reset(entry.metadata);
-      const line = pipeline.run(entry.line, entry.tsNs, lbs);
-      if (line === null) continue;
-      const key = lbs.key();
-      let group = groups.get(key);
-      if (!group) {
-        group = { labels: lbs.labels(), entries: [] };
-        groups.set(key, group);
-      }
-      group.entries.push({ tsNs: entry.tsNs, line });
-      accepted++;
+      accept(stream.labels, keys[si]!, entry);
     }
   }
   pacer.check();
