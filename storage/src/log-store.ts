@@ -488,7 +488,9 @@ export class LogStore {
         GROUP BY ALL)`;
     const result = params.length > 0 ? await this.db.reader().run(sql, params as never) : await this.db.reader().run(sql);
     const kn = Number(k);
-    const groups = new Map<string, { id: number; metadata: string | null; counts: Float64Array; bytes: Float64Array }>();
+    type Group = { id: number; metadata: string | null; counts: Float64Array; bytes: Float64Array };
+    const groups = new Map<string, Group>();
+    const plain = new Map<number, Group>();
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
@@ -501,12 +503,15 @@ export class LogStore {
       const bytesCol = chunk.getColumnValues(5) as number[];
       for (let r = 0; r < rows; r++) {
         const meta = metaCol[r] ?? null;
-        const key = `${idCol[r]}\u0000${meta ?? ''}`;
-        let g = groups.get(key);
+        const id = idCol[r]!;
+        // Most entries have no metadata: their groups are found by id, without building a key.
+        const key = meta === null ? undefined : `${id}\u0000${meta}`;
+        let g = key === undefined ? plain.get(id) : groups.get(key);
         if (!g) {
           // Difference arrays over the windows: +total at a, -total at b.
-          g = { id: idCol[r]!, metadata: meta, counts: new Float64Array(n + 1), bytes: new Float64Array(n + 1) };
-          groups.set(key, g);
+          g = { id, metadata: meta, counts: new Float64Array(n + 1), bytes: new Float64Array(n + 1) };
+          if (key === undefined) plain.set(id, g);
+          else groups.set(key, g);
         }
         const a = Math.max(0, aCol[r]! - kn);
         const b = Math.min(n, bCol[r]!);
@@ -521,7 +526,7 @@ export class LogStore {
     }
     const out: LogWindowCounts[] = [];
     // Streams in id order, then metadata: the same order for the same data, whatever order DuckDB's threads finish in.
-    const sorted = [...groups.values()].sort((x, y) => x.id - y.id || ((x.metadata ?? '') < (y.metadata ?? '') ? -1 : (x.metadata ?? '') > (y.metadata ?? '') ? 1 : 0));
+    const sorted = [...plain.values(), ...groups.values()].sort((x, y) => x.id - y.id || ((x.metadata ?? '') < (y.metadata ?? '') ? -1 : (x.metadata ?? '') > (y.metadata ?? '') ? 1 : 0));
     for (const g of sorted) {
       const s = streams.get(g.id);
       if (!s) continue;
