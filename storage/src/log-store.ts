@@ -1,4 +1,3 @@
-import { BIGINT, DuckDBDataChunk, UINTEGER, VARCHAR } from '@duckdb/node-api';
 import type { Database } from './database.js';
 import { readNumberColumn } from './duck-vectors.js';
 import { StorageError } from './errors.js';
@@ -7,6 +6,7 @@ import { type Label, labelsToObject, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
 import { LOG_HEAD_TABLES } from './schema.js';
 import { LabelSetTable } from './label-set-table.js';
+import { type LogRowsPart, appendLogRows } from './log-rows.js';
 import type { IndexedSeries } from './series-index.js';
 
 /** One log entry. Timestamps are nanoseconds since the epoch, as Loki's wire formats carry them. */
@@ -195,7 +195,8 @@ export class LogStore {
 
   /**
    * Appends entries for `tenant`; resolves once durable. New streams past `maxStreams` (0 = no
-   * limit) are left out and listed in `rejected`; the other streams are stored.
+   * limit) are left out and listed in `rejected`; the other streams are stored. The entries are
+   * read when the write group runs, so they must not change until the returned promise settles.
    */
   append(tenant: string, batch: readonly StreamEntries[], options: { maxStreams?: number } = {}): Promise<LogAppendResult> {
     if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
@@ -204,10 +205,8 @@ export class LogStore {
     const newStreams: IndexedSeries[] = [];
     const touched: Array<{ s: IndexedSeries; minMs: number; maxMs: number }> = [];
     const committed: CommittedStream[] = [];
-    const ids: number[] = [];
-    const ts: bigint[] = [];
-    const lines: string[] = [];
-    const metas: Array<string | null> = [];
+    const parts: LogRowsPart[] = [];
+    let rows = 0;
     const max = options.maxStreams ?? 0;
     for (let i = 0; i < batch.length; i++) {
       const input = batch[i]!;
@@ -222,24 +221,26 @@ export class LogStore {
         s = this.sets.create(tenant, key, input.labels);
         newStreams.push(s);
       }
-      let minMs = Infinity;
-      let maxMs = -Infinity;
+      // The stream's time range in ms: the ns extremes, divided once (as each entry's `tsNs / 1e6`
+      // would be: truncation keeps the order).
+      let minNs = input.entries[0]!.tsNs;
+      let maxNs = minNs;
+      let bytes = 0;
       for (const e of input.entries) {
-        ids.push(s.id);
-        ts.push(e.tsNs);
-        lines.push(e.line);
-        metas.push(e.metadata && Object.keys(e.metadata).length > 0 ? JSON.stringify(e.metadata) : null);
-        const ms = Number(e.tsNs / NS_PER_MS);
-        if (ms < minMs) minMs = ms;
-        if (ms > maxMs) maxMs = ms;
-        result.bytesWritten += e.line.length;
+        const t = e.tsNs;
+        if (t < minNs) minNs = t;
+        if (t > maxNs) maxNs = t;
+        bytes += e.line.length;
       }
-      touched.push({ s, minMs, maxMs });
+      result.bytesWritten += bytes;
+      touched.push({ s, minMs: Number(minNs / NS_PER_MS), maxMs: Number(maxNs / NS_PER_MS) });
+      parts.push({ streamId: s.id, entries: input.entries });
       committed.push({ streamId: s.id, labels: s.labels, entries: input.entries });
       result.entriesWritten += input.entries.length;
+      rows += input.entries.length;
     }
     result.streamsCreated = newStreams.length;
-    if (ids.length === 0) return Promise.resolve(result);
+    if (rows === 0) return Promise.resolve(result);
     const nowMs = this.now();
     // Every stream this append touches: one created by an append whose commit failed has no row yet.
     const referenced = touched.map((t) => t.s);
@@ -251,22 +252,14 @@ export class LogStore {
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
-          for (let off = 0; off < ids.length; off += 2048) {
-            const n = Math.min(2048, ids.length - off);
-            const chunk = DuckDBDataChunk.create([UINTEGER, BIGINT, VARCHAR, VARCHAR], n);
-            chunk.setColumnValues(0, ids.slice(off, off + n));
-            chunk.setColumnValues(1, ts.slice(off, off + n));
-            chunk.setColumnValues(2, lines.slice(off, off + n));
-            chunk.setColumnValues(3, metas.slice(off, off + n));
-            app.appendDataChunk(chunk);
-          }
+          appendLogRows(app, parts);
           app.flushSync();
           app.closeSync();
-          return ids.length;
+          return rows;
         },
         committed: () => {
           this.sets.markPersisted(referenced);
-          this.head.committed(headIndex, ids.length);
+          this.head.committed(headIndex, rows);
           for (const t of touched) {
             if (t.minMs < t.s.minTs) t.s.minTs = t.minMs;
             if (t.maxMs > t.s.maxTs) t.s.maxTs = t.maxMs;
