@@ -57,4 +57,25 @@ describe('appending log rows (appendLogRows through LogStore.append)', () => {
     expect(stats[0]!.minTs).toBe(Number(S / 1_000_000n));
     expect(stats[0]!.maxTs).toBe(Number(S / 1_000_000n) + 2106);
   });
+
+  it('compacts identical entries to one row with the metadata of the last one appended (none counts)', async () => {
+    const labels = objectToLabels({ app: 'a' });
+    const push = (line: string, metadata?: Record<string, string>) => logs.append('t', [{ labels, entries: [{ tsNs: S, line, metadata }] }]);
+    await push('x', { k: '1' });
+    await push('x');
+    await push('x', { k: '3' });
+    await push('y', { k: '1' });
+    await push('y', { k: '2' });
+    await push('y');
+    await push('z', { k: '1' });
+    await logs.compact();
+    await push('z', { k: '2' }); // already in log_entries: not stored again
+    await logs.compact();
+    const rows = await db.writer.runAndReadAll('SELECT line, metadata FROM log_entries ORDER BY line');
+    expect(rows.getRows()).toEqual([
+      ['x', '{"k":"3"}'],
+      ['y', null],
+      ['z', '{"k":"1"}'],
+    ]);
+  });
 });

@@ -147,17 +147,20 @@ export class LogStore {
       main: 'log_entries',
       heads: LOG_HEAD_TABLES,
       // A retried push can land on both sides of a compaction: rows already in `log_entries`
-      // (same stream, timestamp and line) are not inserted again.
+      // (same stream, timestamp and line) are not inserted again. Identical entries within the
+      // head are stored once, with the metadata of the last one appended (largest rowid; NULL
+      // counts). A hash aggregate does that: `DISTINCT ON ... ORDER BY stream_id, ts, line, rowid`
+      // sorted every line of the head by its text first (2.1–2.4 s of CPU per 500k-line head
+      // against 1.6–1.9 s, synthetic bench-shaped lines).
       compactSql: (head, minTs, maxTs) => [
         `INSERT INTO log_entries
-         SELECT stream_id, ts, line, metadata FROM (
-           SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM ${head} h
-           WHERE NOT EXISTS (
-             SELECT 1 FROM log_entries e
-             WHERE e.ts BETWEEN ${minTs} AND ${maxTs} AND e.stream_id = h.stream_id AND e.ts = h.ts AND e.line = h.line
-           )
-           ORDER BY stream_id, ts, line, rowid DESC
-         ) ORDER BY stream_id, ts`,
+         SELECT stream_id, ts, line, arg_max_null(metadata, rowid) FROM ${head} h
+         WHERE NOT EXISTS (
+           SELECT 1 FROM log_entries e
+           WHERE e.ts BETWEEN ${minTs} AND ${maxTs} AND e.stream_id = h.stream_id AND e.ts = h.ts AND e.line = h.line
+         )
+         GROUP BY stream_id, ts, line
+         ORDER BY stream_id, ts`,
       ],
       compactAfterRows: options.compactAfterRows ?? 500_000,
       compactAfterMs: options.compactAfterMs ?? 300_000,
