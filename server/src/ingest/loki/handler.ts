@@ -142,15 +142,22 @@ export function createLokiPushHandler(ctx: IngestContext) {
         problem('invalid_labels', s.entries.length, `stream ${name}: ${error}`);
         continue;
       }
-      const entries = [];
-      for (const e of s.entries) {
-        if (Buffer.byteLength(e.line, 'utf8') > limits.maxLineBytes) {
+      // The stream's entries as decoded while all of them pass; a copy without the refused ones
+      // from the first refusal on.
+      let entries = s.entries;
+      for (let j = 0; j < s.entries.length; j++) {
+        const e = s.entries[j]!;
+        let refused = true;
+        // A UTF-16 code unit is at most 3 bytes of UTF-8, so most lines need no byte count.
+        if (e.line.length * 3 > limits.maxLineBytes && Buffer.byteLength(e.line, 'utf8') > limits.maxLineBytes) {
           problem('line_too_long', 1, `stream ${formatLabels(labels)}: line of ${Buffer.byteLength(e.line)} bytes is over the limit of ${limits.maxLineBytes} bytes`);
         } else if (e.tsNs > maxNs) {
           problem('too_far_in_future', 1, `stream ${formatLabels(labels)}: entry timestamp ${e.tsNs} is too far in the future`);
         } else if (e.tsNs < minNs) {
           problem('too_old', 1, `stream ${formatLabels(labels)}: entry timestamp ${e.tsNs} is older than the limit of ${limits.maxLogAgeMs / 3_600_000}h`);
-        } else entries.push(e);
+        } else refused = false;
+        if (refused && entries === s.entries) entries = s.entries.slice(0, j);
+        else if (!refused && entries !== s.entries) entries.push(e);
       }
       if (entries.length > 0) batch.push({ labels, entries });
     }
