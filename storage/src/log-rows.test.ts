@@ -27,7 +27,7 @@ describe('appending log rows (appendLogRows through LogStore.append)', () => {
     const streams = ['a', 'b', 'c'].map((app, k) => {
       const entries: LogEntry[] = [];
       for (let i = 0; i < 2100 + k * 7; i++) {
-        const metadata = i % 7 === 0 ? { trace_id: `t${i}`, 'ü': 'ß' } : i % 11 === 0 ? {} : undefined;
+        const metadata: Record<string, string> | undefined = i % 7 === 0 ? { trace_id: `t${i}`, 'ü': 'ß' } : i % 11 === 0 ? {} : undefined;
         entries.push({ tsNs: S + BigInt(i) * 1_000_000n + BigInt(k), line: `${lines[i % lines.length]}#${i}`, metadata });
       }
       return { labels: objectToLabels({ app }), entries };

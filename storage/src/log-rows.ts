@@ -20,20 +20,24 @@ export function metadataJson(e: LogEntry): string | null {
 }
 
 /**
- * Appends log entries to a `(stream_id UINTEGER, ts BIGINT, line VARCHAR, metadata VARCHAR)` table
- * through `appender`, one DuckDB vector (2,048 rows) at a time, writing the vectors with
- * `@duckdb/node-bindings` directly: ids and timestamps are copied in bulk from typed arrays, lines
- * and metadata assigned one native call each, and the metadata validity mask written once per
- * vector. (`@duckdb/node-api`'s `setColumnValues` keeps a JS cache, a dirty flag and BigInt validity
- * arithmetic per value on top of the same native calls: ~20 % of the append's main-thread time.)
+ * Builds the DuckDB data chunks (2,048 rows each) of log entries for a
+ * `(stream_id UINTEGER, ts BIGINT, line VARCHAR, metadata VARCHAR)` table, writing the vectors
+ * with `@duckdb/node-bindings` directly: ids and timestamps are copied in bulk from typed arrays,
+ * lines and metadata assigned one native call each, and the metadata validity mask written once
+ * per vector. (`@duckdb/node-api`'s `setColumnValues` keeps a JS cache, a dirty flag and BigInt
+ * validity arithmetic per value on top of the same native calls.)
+ *
+ * The chunks need no connection or transaction: {@link LogStore.append} builds them when it is
+ * called, so the group commit (one at a time) only hands them to an appender.
  */
-export function appendLogRows(appender: DuckDBAppender, parts: readonly LogRowsPart[]): void {
+export function buildLogChunks(parts: readonly LogRowsPart[]): DuckDBDataChunk[] {
+  const chunks: DuckDBDataChunk[] = [];
   let chunk: DuckDBDataChunk | undefined;
   let lineVec: duckdb.Vector | undefined;
   let metaVec: duckdb.Vector | undefined;
   let n = 0;
   let anyNull = false;
-  const flush = (): void => {
+  const finish = (): void => {
     const c = chunk!.chunk;
     chunk!.rowCount = n;
     duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(c, 0), 0, ids.buffer, 0, n * 4);
@@ -42,7 +46,7 @@ export function appendLogRows(appender: DuckDBAppender, parts: readonly LogRowsP
       duckdb.vector_ensure_validity_writable(metaVec!);
       duckdb.copy_data_to_vector_validity(metaVec!, 0, metaValid.buffer, 0, Math.ceil(n / 64) * 8);
     }
-    appender.appendDataChunk(chunk!);
+    chunks.push(chunk!);
     chunk = undefined;
   };
   for (const part of parts) {
@@ -65,8 +69,14 @@ export function appendLogRows(appender: DuckDBAppender, parts: readonly LogRowsP
         duckdb.vector_assign_string_element(metaVec!, n, meta);
         metaValid[n >> 3]! |= 1 << (n & 7);
       }
-      if (++n === VECTOR_SIZE) flush();
+      if (++n === VECTOR_SIZE) finish();
     }
   }
-  if (chunk && n > 0) flush();
+  if (chunk && n > 0) finish();
+  return chunks;
+}
+
+/** Appends chunks from {@link buildLogChunks} through `appender`. */
+export function appendLogChunks(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
+  for (const c of chunks) appender.appendDataChunk(c);
 }

@@ -6,7 +6,7 @@ import { type Label, labelsToObject, seriesKey } from './labels.js';
 import type { LabelMatcher } from './matchers.js';
 import { LOG_HEAD_TABLES } from './schema.js';
 import { LabelSetTable } from './label-set-table.js';
-import { type LogRowsPart, appendLogRows } from './log-rows.js';
+import { type LogRowsPart, appendLogChunks, buildLogChunks } from './log-rows.js';
 import type { IndexedSeries } from './series-index.js';
 
 /** One log entry. Timestamps are nanoseconds since the epoch, as Loki's wire formats carry them. */
@@ -198,8 +198,7 @@ export class LogStore {
 
   /**
    * Appends entries for `tenant`; resolves once durable. New streams past `maxStreams` (0 = no
-   * limit) are left out and listed in `rejected`; the other streams are stored. The entries are
-   * read when the write group runs, so they must not change until the returned promise settles.
+   * limit) are left out and listed in `rejected`; the other streams are stored.
    */
   append(tenant: string, batch: readonly StreamEntries[], options: { maxStreams?: number } = {}): Promise<LogAppendResult> {
     if (this.db.isClosed) return Promise.reject(new StorageError('storage_closed', 'storage is closed'));
@@ -247,6 +246,9 @@ export class LogStore {
     const nowMs = this.now();
     // Every stream this append touches: one created by an append whose commit failed has no row yet.
     const referenced = touched.map((t) => t.s);
+    // The rows are put into DuckDB vectors now, outside the group commit, which runs one group at
+    // a time: the commit then only appends the finished chunks.
+    const chunks = buildLogChunks(parts);
     return new Promise((resolve, reject) => {
       let headIndex = 0;
       this.db.writes.submit({
@@ -255,7 +257,7 @@ export class LogStore {
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
-          appendLogRows(app, parts);
+          appendLogChunks(app, chunks);
           app.flushSync();
           app.closeSync();
           return rows;
