@@ -1,4 +1,4 @@
-import { BIGINT, DuckDBDataChunk, UINTEGER, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Database } from './database.js';
 import { readNumberColumn } from './duck-vectors.js';
 import { StorageError } from './errors.js';
@@ -8,6 +8,7 @@ import { type CompiledMatcher, compileMatcher, type LabelMatcher } from './match
 import { idRangeFilter } from './id-filter.js';
 import { LOG_HEAD_TABLES } from './schema.js';
 import { LabelSetTable } from './label-set-table.js';
+import { type LogRowsPart, appendLogChunks, buildLogChunks } from './log-rows.js';
 import type { IndexedSeries } from './series-index.js';
 
 /** One log entry. Timestamps are nanoseconds since the epoch, as Loki's wire formats carry them. */
@@ -168,17 +169,20 @@ export class LogStore {
       main: 'log_entries',
       heads: LOG_HEAD_TABLES,
       // A retried push can land on both sides of a compaction: rows already in `log_entries`
-      // (same stream, timestamp and line) are not inserted again.
+      // (same stream, timestamp and line) are not inserted again. Identical entries within the
+      // head are stored once, with the metadata of the last one appended (largest rowid; NULL
+      // counts). A hash aggregate does that: `DISTINCT ON ... ORDER BY stream_id, ts, line, rowid`
+      // sorted every line of the head by its text first (2.1–2.4 s of CPU per 500k-line head
+      // against 1.6–1.9 s, synthetic bench-shaped lines).
       compactSql: (head, minTs, maxTs) => [
         `INSERT INTO log_entries
-         SELECT stream_id, ts, line, metadata FROM (
-           SELECT DISTINCT ON (stream_id, ts, line) stream_id, ts, line, metadata FROM ${head} h
-           WHERE NOT EXISTS (
-             SELECT 1 FROM log_entries e
-             WHERE e.ts BETWEEN ${minTs} AND ${maxTs} AND e.stream_id = h.stream_id AND e.ts = h.ts AND e.line = h.line
-           )
-           ORDER BY stream_id, ts, line, rowid DESC
-         ) ORDER BY stream_id, ts`,
+         SELECT stream_id, ts, line, arg_max_null(metadata, rowid) FROM ${head} h
+         WHERE NOT EXISTS (
+           SELECT 1 FROM log_entries e
+           WHERE e.ts BETWEEN ${minTs} AND ${maxTs} AND e.stream_id = h.stream_id AND e.ts = h.ts AND e.line = h.line
+         )
+         GROUP BY stream_id, ts, line
+         ORDER BY stream_id, ts`,
       ],
       compactAfterRows: options.compactAfterRows ?? 500_000,
       compactAfterMs: options.compactAfterMs ?? 300_000,
@@ -225,10 +229,8 @@ export class LogStore {
     const newStreams: IndexedSeries[] = [];
     const touched: Array<{ s: IndexedSeries; minMs: number; maxMs: number }> = [];
     const committed: CommittedStream[] = [];
-    const ids: number[] = [];
-    const ts: bigint[] = [];
-    const lines: string[] = [];
-    const metas: Array<string | null> = [];
+    const parts: LogRowsPart[] = [];
+    let rows = 0;
     const max = options.maxStreams ?? 0;
     for (let i = 0; i < batch.length; i++) {
       const input = batch[i]!;
@@ -243,27 +245,32 @@ export class LogStore {
         s = this.sets.create(tenant, key, input.labels);
         newStreams.push(s);
       }
-      let minMs = Infinity;
-      let maxMs = -Infinity;
+      // The stream's time range in ms: the ns extremes, divided once (as each entry's `tsNs / 1e6`
+      // would be: truncation keeps the order).
+      let minNs = input.entries[0]!.tsNs;
+      let maxNs = minNs;
+      let bytes = 0;
       for (const e of input.entries) {
-        ids.push(s.id);
-        ts.push(e.tsNs);
-        lines.push(e.line);
-        metas.push(e.metadata && Object.keys(e.metadata).length > 0 ? JSON.stringify(e.metadata) : null);
-        const ms = Number(e.tsNs / NS_PER_MS);
-        if (ms < minMs) minMs = ms;
-        if (ms > maxMs) maxMs = ms;
-        result.bytesWritten += e.line.length;
+        const t = e.tsNs;
+        if (t < minNs) minNs = t;
+        if (t > maxNs) maxNs = t;
+        bytes += e.line.length;
       }
-      touched.push({ s, minMs, maxMs });
+      result.bytesWritten += bytes;
+      touched.push({ s, minMs: Number(minNs / NS_PER_MS), maxMs: Number(maxNs / NS_PER_MS) });
+      parts.push({ streamId: s.id, entries: input.entries });
       committed.push({ streamId: s.id, labels: s.labels, entries: input.entries });
       result.entriesWritten += input.entries.length;
+      rows += input.entries.length;
     }
     result.streamsCreated = newStreams.length;
-    if (ids.length === 0) return Promise.resolve(result);
+    if (rows === 0) return Promise.resolve(result);
     const nowMs = this.now();
     // Every stream this append touches: one created by an append whose commit failed has no row yet.
     const referenced = touched.map((t) => t.s);
+    // The rows are put into DuckDB vectors now, outside the group commit, which runs one group at
+    // a time: the commit then only appends the finished chunks.
+    const chunks = buildLogChunks(parts);
     return new Promise((resolve, reject) => {
       let headIndex = 0;
       this.db.writes.submit({
@@ -272,22 +279,14 @@ export class LogStore {
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
-          for (let off = 0; off < ids.length; off += 2048) {
-            const n = Math.min(2048, ids.length - off);
-            const chunk = DuckDBDataChunk.create([UINTEGER, BIGINT, VARCHAR, VARCHAR], n);
-            chunk.setColumnValues(0, ids.slice(off, off + n));
-            chunk.setColumnValues(1, ts.slice(off, off + n));
-            chunk.setColumnValues(2, lines.slice(off, off + n));
-            chunk.setColumnValues(3, metas.slice(off, off + n));
-            app.appendDataChunk(chunk);
-          }
+          appendLogChunks(app, chunks);
           app.flushSync();
           app.closeSync();
-          return ids.length;
+          return rows;
         },
         committed: () => {
           this.sets.markPersisted(referenced);
-          this.head.committed(headIndex, ids.length);
+          this.head.committed(headIndex, rows);
           for (const t of touched) {
             if (t.minMs < t.s.minTs) t.s.minTs = t.minMs;
             if (t.maxMs > t.s.maxTs) t.s.maxTs = t.maxMs;

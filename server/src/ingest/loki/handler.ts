@@ -15,6 +15,40 @@ import { type RawStream, decodeLokiJson, decodeLokiProtobuf } from './decode.js'
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const NS_PER_MS = 1_000_000n;
 
+/** A stream label string's validated label set, with the limits it was checked against. */
+interface CachedLabels {
+  labels: Label[];
+  maxLabels: number;
+  maxName: number;
+  maxValue: number;
+}
+
+/** Label strings longer than this are not cached (they are rare, and would hold memory). */
+const CACHE_MAX_KEY_LENGTH = 1024;
+/** Cached label strings; the cache is emptied when it reaches this size. */
+const CACHE_MAX_ENTRIES = 8192;
+
+/**
+ * Protobuf pushes name each stream by a selector string (`{app="a", host="b"}`), parsed with the
+ * PromQL parser: the same few hundred strings arrive in every request, so their valid label sets
+ * are kept (per process, bounded) with the limits they were checked against. Invalid strings are
+ * not cached: they are parsed and refused again, with the same message.
+ */
+const labelCache = new Map<string, CachedLabels>();
+
+/** {@link streamLabels} for a selector string, through {@link labelCache}. */
+function cachedStreamLabels(raw: string, maxLabels: number, maxName: number, maxValue: number): { labels?: Label[]; error?: string } {
+  const hit = labelCache.get(raw);
+  if (hit && hit.maxLabels === maxLabels && hit.maxName === maxName && hit.maxValue === maxValue) return { labels: hit.labels };
+  const result = streamLabels(raw, maxLabels, maxName, maxValue);
+  if (result.labels && raw.length <= CACHE_MAX_KEY_LENGTH) {
+    if (labelCache.size >= CACHE_MAX_ENTRIES) labelCache.clear();
+    for (const l of result.labels) Object.freeze(l);
+    labelCache.set(raw, { labels: Object.freeze(result.labels) as Label[], maxLabels, maxName, maxValue });
+  }
+  return result;
+}
+
 /** Turns a pushed stream's labels into a canonical label set, or says why it cannot. */
 function streamLabels(raw: RawStream['labels'], maxLabels: number, maxName: number, maxValue: number): { labels?: Label[]; error?: string } {
   let pairs: Label[];
@@ -100,20 +134,30 @@ export function createLokiPushHandler(ctx: IngestContext) {
         problem('invalid', Math.max(1, s.entries.length), `stream ${name}: ${s.error}`);
         continue;
       }
-      const { labels, error } = streamLabels(s.labels, limits.maxStreamLabels, limits.maxLabelNameLength, limits.maxLabelValueLength);
+      const { labels, error } =
+        typeof s.labels === 'string'
+          ? cachedStreamLabels(s.labels, limits.maxStreamLabels, limits.maxLabelNameLength, limits.maxLabelValueLength)
+          : streamLabels(s.labels, limits.maxStreamLabels, limits.maxLabelNameLength, limits.maxLabelValueLength);
       if (!labels) {
         problem('invalid_labels', s.entries.length, `stream ${name}: ${error}`);
         continue;
       }
-      const entries = [];
-      for (const e of s.entries) {
-        if (Buffer.byteLength(e.line, 'utf8') > limits.maxLineBytes) {
+      // The stream's entries as decoded while all of them pass; a copy without the refused ones
+      // from the first refusal on.
+      let entries = s.entries;
+      for (let j = 0; j < s.entries.length; j++) {
+        const e = s.entries[j]!;
+        let refused = true;
+        // A UTF-16 code unit is at most 3 bytes of UTF-8, so most lines need no byte count.
+        if (e.line.length * 3 > limits.maxLineBytes && Buffer.byteLength(e.line, 'utf8') > limits.maxLineBytes) {
           problem('line_too_long', 1, `stream ${formatLabels(labels)}: line of ${Buffer.byteLength(e.line)} bytes is over the limit of ${limits.maxLineBytes} bytes`);
         } else if (e.tsNs > maxNs) {
           problem('too_far_in_future', 1, `stream ${formatLabels(labels)}: entry timestamp ${e.tsNs} is too far in the future`);
         } else if (e.tsNs < minNs) {
           problem('too_old', 1, `stream ${formatLabels(labels)}: entry timestamp ${e.tsNs} is older than the limit of ${limits.maxLogAgeMs / 3_600_000}h`);
-        } else entries.push(e);
+        } else refused = false;
+        if (refused && entries === s.entries) entries = s.entries.slice(0, j);
+        else if (!refused && entries !== s.entries) entries.push(e);
       }
       if (entries.length > 0) batch.push({ labels, entries });
     }
