@@ -43,12 +43,14 @@ export async function readLogs(source: LogSource, params: Parameters<LogSource['
 }
 
 /**
- * A log query with a limit reads its range in slices from the end it returns first (the newest
- * for `backward`): this fraction of the range, then twice, four and eight times as much, and
- * stops as soon as the limit is filled. A query whose lines are frequent (most queries from
- * Grafana's Explore, limit 100–5,000) reads a sixteenth of the data; one whose lines are rare
- * pays three more reads; no read covers more than half the range, which bounds what a pipeline
- * that drops lines (a parser and a label filter) holds in memory at once.
+ * A log query with a limit and a stage that can drop lines (so the limit cannot be pushed down
+ * to the source) reads its range in slices from the end it returns first (the newest for
+ * `backward`): this fraction of the range, then twice, four and eight times as much, and stops as
+ * soon as the limit is filled. A query whose lines are frequent (`| json | method="POST"`, limit
+ * 1,000, 2M lines: 1.2 s and 490 MB more RSS read at once, 0.16–0.22 s and 30 MB in slices)
+ * reads a sixteenth of the data; one whose lines are rare pays three more reads (10–20 % on a
+ * full scan). Queries whose limit goes to the source are read at once: DuckDB's top-N over the
+ * whole range costs less than four scans, since the rows of one time slice lie in every block.
  */
 export const FIRST_SLICE_FRACTION = 16n;
 /**
@@ -61,10 +63,10 @@ const MIN_SLICED_RANGE_NS = 3n * 3600n * 1_000_000_000n;
  * Evaluates a log query: reads the matching streams (pushing `|=`/`|~` filters and the JSON drop
  * hint down, and the limit too when no stage can drop lines), then walks the entries of all
  * streams merged in time order (a heap over stream cursors) through the pipeline until `limit`
- * entries survive, so lines beyond the limit are never parsed. With a limit and a range of 3
- * hours or more, the range is read in growing slices from the returned end until the limit is
- * filled ({@link FIRST_SLICE_FRACTION}). Entries are grouped into streams by their final labels; streams
- * are ordered by labels, entries by `direction`.
+ * entries survive, so lines beyond the limit are never parsed. With a limit, a stage that can drop
+ * lines and a range of 3 hours or more, the range is read in growing slices from the returned end
+ * until the limit is filled ({@link FIRST_SLICE_FRACTION}). Entries are grouped into streams by
+ * their final labels; streams are ordered by labels, entries by `direction`.
  */
 export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params: LogQueryParams, pacer: Pacer): Promise<ResultStream[]> {
   const pipeline = compilePipeline(expr.pipeline);
@@ -72,7 +74,7 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
   const limit = params.limit > 0 ? params.limit : Number.POSITIVE_INFINITY;
   const span = params.endNs - params.startNs;
   const slices: Array<[bigint, bigint]> = [];
-  if (params.limit > 0 && span >= MIN_SLICED_RANGE_NS) {
+  if (params.limit > 0 && pipeline.dropsLines && span >= MIN_SLICED_RANGE_NS) {
     // Slices of 1, 2, 4 and 8 sixteenths from the returned end (the last one takes the rounding).
     const unit = span / FIRST_SLICE_FRACTION;
     let done = 0n;
