@@ -352,16 +352,12 @@ export class LogStore {
    * at most `limit`. Identical entries not yet compacted are returned once.
    */
   async read(tenant: string, p: LogReadParams): Promise<{ streams: Map<number, IndexedSeries>; entries: StoredLogEntry[] }> {
-    const q = this.readQuery(tenant, p);
     const entries: StoredLogEntry[] = [];
-    if (!q.sql) return { streams: q.streams, entries };
-    const result = q.params.length > 0 ? await this.db.reader().run(q.sql, q.params as never) : await this.db.reader().run(q.sql);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      readEntries(chunk, entries);
-    }
-    return { streams: q.streams, entries };
+    const streams = await this.scan(tenant, p, (_streams, chunk) => {
+      for (const e of chunk) entries.push(e);
+      return true;
+    });
+    return { streams, entries };
   }
 
   /**
@@ -369,23 +365,24 @@ export class LogStore {
    * chunk (≤ 2,048 rows) at a time; `onChunk` returns false to stop, so a caller that needs only
    * the first few never converts the rest to JS objects, which costs more than DuckDB's scan.
    * DuckDB computes the whole result first (a streamed result would run its scan on one thread).
+   * Resolves to the selected streams by id.
    */
   async scan(
     tenant: string,
     p: LogReadParams,
     onChunk: (streams: ReadonlyMap<number, IndexedSeries>, entries: StoredLogEntry[]) => boolean | Promise<boolean>,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<Map<number, IndexedSeries>> {
     const q = this.readQuery(tenant, p);
-    if (!q.sql) return;
+    if (!q.sql) return q.streams;
     const result = q.params.length > 0 ? await this.db.reader().run(q.sql, q.params as never) : await this.db.reader().run(q.sql);
     for (;;) {
       signal?.throwIfAborted();
       const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return;
+      if (!chunk || chunk.rowCount === 0) return q.streams;
       const entries: StoredLogEntry[] = [];
       readEntries(chunk, entries);
-      if (!(await onChunk(q.streams, entries))) return;
+      if (!(await onChunk(q.streams, entries))) return q.streams;
     }
   }
 
