@@ -200,20 +200,24 @@ export interface SelectLogsParams {
 }
 
 /**
- * Lines a pipeline of the form `[line filters] | json | [label matchers] | __error__="" | ...`
- * is certain to drop, described so that a source can recognise them from the raw text without
- * parsing JSON (`SelectLogsParams.jsonDrop`). Every rule only drops lines the engine would drop:
+ * Lines a pipeline of the form `[line filters] | json | [label matchers] | key op number` (with or
+ * without `__error__=""` among the matchers) is certain to drop, described so that a source can
+ * recognise them from the raw text without parsing JSON (`SelectLogsParams.jsonDrop`). Every rule
+ * only drops lines the engine would drop:
  *
- * - `nonObject`: the line's first character other than space, tab, CR or LF is not `{` (the
- *   `json` stage fails, and `__error__=""` drops the line).
- * - `numeric`: for each entry, a later numeric label filter `key op value` (with only label
- *   matchers between `__error__=""` and it, so no error can let a line through). `key` is a label
- *   name without `_`, so the `json` stage can produce it only from a top-level key that reads
- *   `key` (after trimming); a line may be dropped when none of the selected streams has a label
- *   `key`, the line's structured metadata has no `key`, the line contains no `\u` escape, and
- *   either the text `key` does not occur in the line (the label is missing) or it occurs exactly
- *   once, as `"key"`, followed (after optional whitespace, `:` and whitespace) by an integer of at
- *   most 15 digits and then whitespace, `,` or `}`, whose value fails `op value`.
+ * - `nonObject` (set when `__error__=""` comes after `json`): the line's first character other
+ *   than space, tab, CR or LF is not `{` (the `json` stage fails, and `__error__=""` drops it).
+ * - `numeric`: the first numeric label filter `key op value` after `json`, with only label matchers
+ *   before it (they never mark errors). `key` is a label name without `_`, so the `json` stage can
+ *   produce it only from a top-level key that reads `key` (after trimming); a line may be dropped
+ *   when none of the selected streams has a label `key`, the line's structured metadata has no
+ *   `key`, the line contains no `\u` escape, and either the text `key` does not occur in the line
+ *   (the label is missing) or it occurs exactly once, as `"key"`, followed (after optional
+ *   whitespace, `:` and whitespace) by an integer of at most 15 digits and then whitespace, `,` or
+ *   `}`, whose value fails `op value`. Without `__error__=""` before the filter (`nonObject`
+ *   false), a line the `json` stage fails on passes the filter with `__error__` set, so only a line
+ *   that is also a valid JSON object (RFC 8259, which the `json` stage always parses) may be
+ *   dropped by this rule.
  */
 export interface JsonDropHint {
   nonObject: boolean;

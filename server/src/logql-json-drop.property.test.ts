@@ -31,6 +31,10 @@ const lineArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(ws, fc.array(fc.tuple(memberArb, ws), { maxLength: 4 }), ws).map(([a, ms, b]) => `${a}{${ms.map(([m, w]) => `${w}${m}`).join(',')}}${b}`) },
   { weight: 1, arbitrary: fc.tuple(memberArb, fc.constantFrom(' garbage', ',', '}', ' {"status":900}')).map(([m, g]) => `{${m}}${g}`) },
   { weight: 1, arbitrary: fc.constantFrom('GET /status 503', 'status=503', '[{"status":503}]', '', '{', ' \t{"status":700}', 'x{"status":700}', '"status":700') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('{"status":200,}', '{"status":200 "x":1}', '{"status":007}', '{"status":200,"a":"\\x"}', '{"status":200,"a":[1,}', '{"status":200}}', '[{"status":100}]', ' [{"status":100}]', '\n{"status":100}\r\n', '{"status":200,"a":"\u0001"}'),
+  },
 );
 const entryArb = fc.record({
   line: lineArb,
@@ -48,6 +52,8 @@ const queries = [
   '{app="a"} | json | status >= 500',
   '{app="a"} |= "status" | json | __error__="" | status >= 500 | line_format "{{.status}}"',
   '{app="a"} | json | __error__="" | status >= 500 | x > 1',
+  '{app="a"} | json | level!="x" | status < 500',
+  '{app="a"} | json | status == 200',
   '{app="a"} | json | level="error"',
   '{app="a"} | logfmt | level=~"err.*" and app="a"',
   '{app="a"} | json | level!="info" or status > 1',

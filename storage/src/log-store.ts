@@ -766,13 +766,14 @@ const SQL_OP = { '==': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<
 
 /**
  * `AND ...` conditions that leave out the lines a {@link LogJsonDropHint} describes, from the text
- * alone (no JSON parsing in DuckDB, which costs more than the scan):
+ * (no JSON parsing in DuckDB, which costs more than the scan, except where the hint needs it):
  *
  * - `nonObject`: the first character other than space, tab, LF, CR must be `{`.
  * - each numeric `key op value`, unless one of `streams` has a label `key`: a line is left out
  *   when it has no `\u`, its metadata has no `"key"`, and `key` does not occur in it or occurs
  *   once as `"key"` followed by `:` and an integer (≤ 15 digits, so exact as a double) that
- *   fails the comparison. Anything else is kept and decided by the engine.
+ *   fails the comparison; without `nonObject`, only if it is also a valid JSON object
+ *   (`json_valid`, tested last). Anything else is kept and decided by the engine.
  */
 export function jsonDropSql(hint: LogJsonDropHint, streams: readonly IndexedSeries[]): string {
   let sql = '';
@@ -783,8 +784,10 @@ export function jsonDropSql(hint: LogJsonDropHint, streams: readonly IndexedSeri
     const at = `strpos(line, '${key}')`;
     const number = `TRY_CAST(nullif(regexp_extract(substr(line, ${at} - 1, ${key.length + 48}), '^"${key}"[ \\t\\n\\r]*:[ \\t\\n\\r]*(-?[0-9]{1,15})[ \\t\\n\\r]*[,}]', 1), '') AS DOUBLE)`;
     const fails = `coalesce(NOT (${number} ${SQL_OP[op]} (${value})::DOUBLE), false)`;
+    // A line the json stage fails on passes a numeric filter (with __error__) unless __error__="" came first.
+    const validObject = hint.nonObject ? '' : ` AND (starts_with(line, '{') OR regexp_matches(line, '^[ \\t\\n\\r]+\\{')) AND json_valid(line)`;
     sql += ` AND NOT (NOT contains(line, '\\u') AND (metadata IS NULL OR NOT contains(metadata, '"${key}"'))
-      AND (${at} = 0 OR (strpos(substr(line, ${at} + 1), '${key}') = 0 AND ${fails})))`;
+      AND (${at} = 0 OR (strpos(substr(line, ${at} + 1), '${key}') = 0 AND ${fails}))${validObject})`;
   }
   return sql;
 }

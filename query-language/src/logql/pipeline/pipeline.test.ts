@@ -17,13 +17,15 @@ describe('the drop hints a pipeline hands to the source', () => {
       nonObject: true,
       numeric: [{ key: 'status', op: '<', value: 3 }],
     });
-    // Without __error__="" a failed parse keeps the line, so nothing can be told from the text.
-    expect(compile('{a="b"} | json | status >= 500').jsonDrop).toBeUndefined();
-    // A numeric filter before the guard ends the walk (conservative), keys with `_` (flattened or
-    // sanitised names), json with parameters, or a parser before json: only what is certain is
-    // described.
-    expect(compile('{a="b"} | json | status >= 500 | __error__=""').jsonDrop).toBeUndefined();
+    // Without __error__="" a failed parse keeps the line: the numeric rule then needs a valid object
+    // (the source checks), and non-objects are kept.
+    expect(compile('{a="b"} | json | status >= 500').jsonDrop).toEqual({ nonObject: false, numeric: [{ key: 'status', op: '>=', value: 500 }] });
+    // The walk ends at the first numeric filter (conservative: a guard after it is not used).
+    expect(compile('{a="b"} | json | status >= 500 | __error__=""').jsonDrop).toEqual({ nonObject: false, numeric: [{ key: 'status', op: '>=', value: 500 }] });
+    // Keys with `_` (flattened or sanitised names), json with parameters, or a parser before json:
+    // only what is certain is described.
     expect(compile('{a="b"} | json | __error__="" | status_code >= 500').jsonDrop).toEqual({ nonObject: true, numeric: [] });
+    expect(compile('{a="b"} | json | status_code >= 500').jsonDrop).toBeUndefined();
     expect(compile('{a="b"} | json status="s" | __error__="" | status >= 500').jsonDrop).toBeUndefined();
     expect(compile('{a="b"} | logfmt | json | __error__="" | status >= 500').jsonDrop).toBeUndefined();
     expect(compile('{a="b"} | line_format "{{.x}}" | json | __error__=""').jsonDrop).toBeUndefined();

@@ -92,9 +92,9 @@ const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 /**
  * Derives a {@link JsonDropHint} from the stages in execution order: line filters, then a `json`
  * stage without parameters, then label filters. `__error__=""` (alone in its stage) makes
- * non-objects droppable; after it, the first numeric filter on a plain key is described too, as
- * long as only label matchers (which never mark errors) come between: a line whose conversion
- * fails is kept with an error, so later numeric filters can no longer be relied on.
+ * non-objects droppable; the first numeric filter on a plain key is described too, as long as
+ * only label matchers (which never mark errors) come before it: a line whose conversion fails is
+ * kept with an error, so later numeric filters can no longer be relied on.
  */
 function jsonDropHint(ordered: readonly PipelineStage[]): JsonDropHint | undefined {
   let i = 0;
@@ -111,12 +111,12 @@ function jsonDropHint(ordered: readonly PipelineStage[]): JsonDropHint | undefin
       if (f.matcher.name === '__error__' && f.matcher.op === '=' && f.matcher.value === '') guarded = true;
       continue;
     }
-    if (f.type === 'NumberFilter' && guarded && PLAIN_KEY.test(f.label) && Number.isFinite(f.value)) {
+    if (f.type === 'NumberFilter' && PLAIN_KEY.test(f.label) && Number.isFinite(f.value)) {
       numeric.push({ key: f.label, op: f.op, value: f.value });
     }
     break;
   }
-  return guarded ? { nonObject: true, numeric } : undefined;
+  return guarded || numeric.length > 0 ? { nonObject: guarded, numeric } : undefined;
 }
 
 /**
