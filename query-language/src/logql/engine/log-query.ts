@@ -62,8 +62,9 @@ const MIN_SLICED_RANGE_NS = 3n * 3600n * 1_000_000_000n;
 /**
  * Evaluates a log query: reads the matching streams (pushing `|=`/`|~` filters and the JSON drop
  * hint down, and the limit too when no stage can drop lines), then walks the entries of all
- * streams merged in time order (a heap over stream cursors) through the pipeline until `limit`
- * entries survive, so lines beyond the limit are never parsed. With a limit, a stage that can drop
+ * streams in time order (as `scanLogs` hands them over, or merged by a heap over stream cursors
+ * from `selectLogs`) through the pipeline until `limit` entries survive, so lines beyond the
+ * limit are never parsed. With a limit, a stage that can drop
  * lines and a range of 3 hours or more, the range is read in growing slices from the returned end
  * until the limit is filled ({@link FIRST_SLICE_FRACTION}). Entries are grouped into streams by
  * their final labels; streams are ordered by labels, entries by `direction`.
