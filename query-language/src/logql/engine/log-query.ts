@@ -1,9 +1,9 @@
 import { labelsKey } from '../../engine/labels.js';
 import { QueryError } from '../../errors.js';
-import type { Labels, LogDirection, LogEntryData, LogSource, LogStreamData } from '../../types.js';
+import type { Labels, LogDirection, LogEntryData, LogSource } from '../../types.js';
 import type { LogQueryExpr } from '../ast/ast.js';
 import { LabelsBuilder } from '../pipeline/labels-builder.js';
-import { compilePipeline } from '../pipeline/pipeline.js';
+import { compilePipeline, sourceHints } from '../pipeline/pipeline.js';
 import type { Pacer } from './pacer.js';
 
 /** One entry of a log query result. */
@@ -29,11 +29,11 @@ export interface LogQueryParams {
   signal?: AbortSignal;
 }
 
-/** Reads streams from the source, translating a source failure during cancellation into `canceled`. */
-export async function readLogs(source: LogSource, params: Parameters<LogSource['selectLogs']>[0], pacer: Pacer): Promise<LogStreamData[]> {
+/** Runs one read of the source, translating a source failure during cancellation into `canceled`. */
+export async function guardedRead<T>(pacer: Pacer, read: () => Promise<T>): Promise<T> {
   pacer.check();
   try {
-    return await source.selectLogs(params);
+    return await read();
   } catch (err) {
     pacer.check();
     throw err;
@@ -114,17 +114,14 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
       endNs: sliceEnd,
       direction: params.direction,
       limit: pipeline.dropsLines || params.limit === 0 ? 0 : params.limit - accepted,
-      ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
-      ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
-      ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
-      ...(pipeline.streamDrop.length > 0 ? { streamDrop: pipeline.streamDrop } : {}),
+      ...sourceHints(pipeline),
       ...(params.signal ? { signal: params.signal } : {}),
     };
     if (source.scanLogs) {
       // Rows arrive in query order across streams: no merge, and reading stops at the limit.
-      pacer.check();
-      try {
-        await source.scanLogs(read, async (rows) => {
+      const scan = source.scanLogs.bind(source);
+      await guardedRead(pacer, () =>
+        scan(read, async (rows) => {
           for (const row of rows) {
             if (pacer.tick()) await pacer.pause();
             if (row.tsNs < sliceStart || row.tsNs >= sliceEnd) continue;
@@ -137,15 +134,11 @@ export async function evalLogQuery(expr: LogQueryExpr, source: LogSource, params
             if (accepted >= limit) return false;
           }
           return true;
-        });
-      } catch (err) {
-        pacer.check();
-        throw err;
-      }
-      pacer.check();
+        }),
+      );
       continue;
     }
-    const streams = await readLogs(source, read, pacer);
+    const streams = await guardedRead(pacer, () => source.selectLogs(read));
     const keys = streams.map((st) => labelsKey(st.labels));
     const cursors = new Int32Array(streams.length);
     // A binary heap of stream indexes ordered by their next entry: the earliest first for forward,

@@ -6,8 +6,8 @@ import type { Grouping, RangeAggregationExpr, UnwrapConversion } from '../ast/as
 import { parseBytes, parseGoDurationSeconds, parseGoFloat } from '../ast/units.js';
 import { compileLabelFilter } from '../pipeline/label-filter.js';
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, LabelsBuilder, PipelineErrors } from '../pipeline/labels-builder.js';
-import { type CompiledPipeline, compilePipeline } from '../pipeline/pipeline.js';
-import { readLogs } from './log-query.js';
+import { type CompiledPipeline, compilePipeline, sourceHints } from '../pipeline/pipeline.js';
+import { guardedRead } from './log-query.js';
 import type { Pacer } from './pacer.js';
 
 const NS_PER_MS = 1_000_000n;
@@ -118,21 +118,16 @@ export async function evalRangeAggregation(
   if (source.countLogs && canCountInSource(node, pipeline)) {
     return countInSource(node, source, pipeline, stepsMs, ends, rangeNs, signal, pacer);
   }
-  const streams = await readLogs(
-    source,
-    {
+  const streams = await guardedRead(pacer, () =>
+    source.selectLogs({
       matchers: range.matchers,
       startNs,
       endNs,
       direction: 'forward',
       limit: 0,
-      ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
-      ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
-      ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
-      ...(pipeline.streamDrop.length > 0 ? { streamDrop: pipeline.streamDrop } : {}),
+      ...sourceHints(pipeline),
       ...(signal ? { signal } : {}),
-    },
-    pacer,
+    }),
   );
   const op = node.op;
   const unwrap = range.unwrap;

@@ -1,4 +1,4 @@
-import type { JsonDropHint } from '../../types.js';
+import type { JsonDropHint, SelectLogsParams } from '../../types.js';
 import type { LabelMatcher } from '../../ast/ast.js';
 import type { LabelFilterExpr, PipelineStage } from '../ast/ast.js';
 import type { LabelsBuilder } from './labels-builder.js';
@@ -22,6 +22,19 @@ export interface CompiledPipeline {
   readonly empty: boolean;
   /** Runs one line; returns the resulting line or null when a stage dropped it. */
   run(line: string, tsNs: bigint, lbs: LabelsBuilder): string | null;
+}
+
+/**
+ * What a compiled pipeline lets the source do for it (`SelectLogsParams`): filters to apply and
+ * lines it may leave out. Only the hints that have something in them are set.
+ */
+export function sourceHints(pipeline: CompiledPipeline): Pick<SelectLogsParams, 'lineContains' | 'lineRegexes' | 'jsonDrop' | 'streamDrop'> {
+  return {
+    ...(pipeline.lineContains.length > 0 ? { lineContains: pipeline.lineContains } : {}),
+    ...(pipeline.lineRegexes.length > 0 ? { lineRegexes: pipeline.lineRegexes } : {}),
+    ...(pipeline.jsonDrop ? { jsonDrop: pipeline.jsonDrop } : {}),
+    ...(pipeline.streamDrop.length > 0 ? { streamDrop: pipeline.streamDrop } : {}),
+  };
 }
 
 /** Stages that change the line, so a line filter cannot move across them. */
