@@ -1,4 +1,4 @@
-import { BIGINT, type DuckDBAppender, DuckDBDataChunk, UINTEGER, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, DuckDBDataChunk, UINTEGER, VARCHAR } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { LogEntry } from './log-store.js';
 
@@ -15,7 +15,7 @@ const timestamps = new BigInt64Array(VECTOR_SIZE);
 const metaValid = new Uint8Array(VECTOR_SIZE / 8);
 
 /** The structured metadata of `e` as stored (JSON of the object), or null when it has none. */
-export function metadataJson(e: LogEntry): string | null {
+function metadataJson(e: LogEntry): string | null {
   return e.metadata && Object.keys(e.metadata).length > 0 ? JSON.stringify(e.metadata) : null;
 }
 
@@ -74,9 +74,4 @@ export function buildLogChunks(parts: readonly LogRowsPart[]): DuckDBDataChunk[]
   }
   if (chunk && n > 0) finish();
   return chunks;
-}
-
-/** Appends chunks from {@link buildLogChunks} through `appender`. */
-export function appendLogChunks(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
-  for (const c of chunks) appender.appendDataChunk(c);
 }

@@ -8,7 +8,7 @@ import { type CompiledMatcher, compileMatcher, type LabelMatcher } from './match
 import { idRangeFilter } from './id-filter.js';
 import { LOG_HEAD_TABLES } from './schema.js';
 import { LabelSetTable } from './label-set-table.js';
-import { type LogRowsPart, appendLogChunks, buildLogChunks } from './log-rows.js';
+import { type LogRowsPart, buildLogChunks } from './log-rows.js';
 import type { IndexedSeries } from './series-index.js';
 
 /** One log entry. Timestamps are nanoseconds since the epoch, as Loki's wire formats carry them. */
@@ -279,7 +279,7 @@ export class LogStore {
           const head = this.head.current();
           headIndex = head.index;
           const app = await conn.createAppender(head.table);
-          appendLogChunks(app, chunks);
+          for (const chunk of chunks) app.appendDataChunk(chunk);
           app.flushSync();
           app.closeSync();
           return rows;
@@ -394,15 +394,7 @@ export class LogStore {
     const streams = new Map(selected.map((s) => [s.id, s]));
     const params: unknown[] = [];
     if (selected.length === 0) return { streams, params };
-    let filter = '';
-    for (const needle of p.lineContains ?? []) {
-      params.push(needle);
-      filter += ` AND contains(line, $${params.length})`;
-    }
-    for (const pattern of p.lineRegexes ?? []) {
-      params.push(pattern);
-      filter += ` AND regexp_matches(line, $${params.length})`;
-    }
+    let filter = lineFilterSql(p, params);
     if (p.jsonDrop) filter += jsonDropSql(p.jsonDrop, selected);
     const { kept, dropped, metadataNames } = splitByStreamDrop(selected, p.streamDrop ?? []);
     const order = p.direction === 'forward' ? 'ASC' : 'DESC';
@@ -464,15 +456,7 @@ export class LogStore {
     const bShift = base - step + 1n;
     // The numbers are inlined (bigint literals): bound parameters of unknown type slow DuckDB's arithmetic down.
     const params: unknown[] = [];
-    let filter = '';
-    for (const needle of p.lineContains ?? []) {
-      params.push(needle);
-      filter += ` AND contains(line, $${params.length})`;
-    }
-    for (const pattern of p.lineRegexes ?? []) {
-      params.push(pattern);
-      filter += ` AND regexp_matches(line, $${params.length})`;
-    }
+    const filter = lineFilterSql(p, params);
     const bytes = p.withBytes === false ? '0' : 'sum(strlen(line))';
     // When the range is a whole number of steps, b = a - 1 for every entry (see the shifts above):
     // grouping by `a` alone halves the hash keys.
@@ -588,17 +572,8 @@ export class LogStore {
       },
       selectLogs: async (p) => {
         p.signal?.throwIfAborted();
-        const { streams, entries } = await this.read(tenant, {
-          matchers: p.matchers,
-          startNs: p.startNs,
-          endNs: p.endNs,
-          direction: p.direction,
-          limit: p.limit,
-          lineContains: p.lineContains,
-          lineRegexes: p.lineRegexes,
-          jsonDrop: p.jsonDrop,
-          streamDrop: p.streamDrop,
-        });
+        const { signal: _signal, ...read } = p;
+        const { streams, entries } = await this.read(tenant, read);
         p.signal?.throwIfAborted();
         const byStream = new Map<number, LogStreamEntries['entries']>();
         for (const e of entries) {
@@ -690,6 +665,23 @@ export class LogStore {
   }
 }
 
+/**
+ * `AND ...` conditions for the substring and RE2 filters of `p` (exact, applied in DuckDB), their
+ * values appended to `params` as bound parameters.
+ */
+function lineFilterSql(p: { lineContains?: readonly string[]; lineRegexes?: readonly string[] }, params: unknown[]): string {
+  let filter = '';
+  for (const needle of p.lineContains ?? []) {
+    params.push(needle);
+    filter += ` AND contains(line, $${params.length})`;
+  }
+  for (const pattern of p.lineRegexes ?? []) {
+    params.push(pattern);
+    filter += ` AND regexp_matches(line, $${params.length})`;
+  }
+  return filter;
+}
+
 /** Appends the rows of a `stream_id, ts, line, metadata` chunk to `out`. */
 function readEntries(chunk: DuckDBDataChunk, out: StoredLogEntry[]): void {
   const n = chunk.rowCount;
@@ -775,7 +767,7 @@ const SQL_OP = { '==': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<
  *   fails the comparison; without `nonObject`, only if it is also a valid JSON object
  *   (`json_valid`, tested last). Anything else is kept and decided by the engine.
  */
-export function jsonDropSql(hint: LogJsonDropHint, streams: readonly IndexedSeries[]): string {
+function jsonDropSql(hint: LogJsonDropHint, streams: readonly IndexedSeries[]): string {
   let sql = '';
   if (hint.nonObject) sql += ` AND (starts_with(line, '{') OR regexp_matches(line, '^[ \\t\\n\\r]+\\{'))`;
   for (const { key, op, value } of hint.numeric) {
