@@ -160,15 +160,20 @@ describe('ingest limits', () => {
   afterEach(async () => {
     await f.close();
   });
-
-  it('answers 429 with Retry-After once the tenant exceeds its rate, without affecting others', async () => {
-    f = await createAppFixture(`
+  /** A server where tenant `slow` may write 10 samples/s (burst 10), its clock at NOW. */
+  const slowTenantFixture = async (): Promise<AppFixture> => {
+    const fixture = await createAppFixture(`
 tenants:
   slow:
     limits: { ingestionRate: 10, ingestionBurst: 10 }
 `);
-    f.setNow(NOW);
-    const series = (n: number): TestSeries => ({ labels: [['__name__', 'r'], ['i', String(n)]], samples: [[NOW - 1, 1]] });
+    fixture.setNow(NOW);
+    return fixture;
+  };
+  const series = (n: number): TestSeries => ({ labels: [['__name__', 'r'], ['i', String(n)]], samples: [[NOW - 1, 1]] });
+
+  it('answers 429 with Retry-After once the tenant exceeds its rate, without affecting others', async () => {
+    f = await slowTenantFixture();
     const body = (n: number) => remoteWriteBody(Array.from({ length: n }, (_, i) => series(i)));
     expect((await write(f, body(2), { tenant: 'slow' })).status).toBe(204);
     // 8 tokens left: a request of 9 is decoded (recent requests were smaller) and refused.
@@ -184,13 +189,7 @@ tenants:
   });
 
   it('refuses at once, before reading the body, while the bucket holds less than a recent request; counts the request, not samples', async () => {
-    f = await createAppFixture(`
-tenants:
-  slow:
-    limits: { ingestionRate: 10, ingestionBurst: 10 }
-`);
-    f.setNow(NOW);
-    const series = (n: number): TestSeries => ({ labels: [['__name__', 'r'], ['i', String(n)]], samples: [[NOW - 1, 1]] });
+    f = await slowTenantFixture();
     expect((await write(f, remoteWriteBody(Array.from({ length: 10 }, (_, i) => series(i))), { tenant: 'slow' })).status).toBe(204);
     // The bucket is empty: a body that could not even be decompressed is refused with 429, not 400.
     const refused = await write(f, Buffer.from('not snappy at all'), { tenant: 'slow' });
